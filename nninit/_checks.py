@@ -1,0 +1,103 @@
+"""Argument checks shared by every module: one place for the project's error-message rule.
+
+Every bad input gets a ``ValueError`` or ``TypeError`` whose message names the argument, repeats
+the value that was given and says what is allowed; an unknown name suggests the closest valid one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+
+import numpy as np
+
+
+def suggestion(value: str, allowed) -> str:
+    """`` Did you mean 'x'?`` for the closest name in ``allowed``, or ``''`` if none is close."""
+    close = difflib.get_close_matches(str(value).lower(), list(allowed), n=1, cutoff=0.5)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def choice(arg: str, value, allowed) -> str:
+    """Return ``value`` if it is one of the strings ``allowed``, else raise naming ``arg``."""
+    allowed = list(allowed)
+    if not isinstance(value, str):
+        raise TypeError(f"{arg} must be a string, one of {', '.join(allowed)}; got {value!r}")
+    if value not in allowed:
+        raise ValueError(
+            f"{arg}={value!r} is not known; allowed: {', '.join(allowed)}.{suggestion(value, allowed)}"
+        )
+    return value
+
+
+def positive_int(arg: str, value) -> int:
+    """Return ``value`` as an int if it is an integer >= 1, else raise naming ``arg``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{arg} must be a positive integer; got {value!r}")
+    if value < 1:
+        raise ValueError(f"{arg} must be a positive integer (>= 1); got {value!r}")
+    return int(value)
+
+
+def real(arg: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite real number (optionally > 0 or >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{arg} must be a real number; got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{arg} must be finite; got {value!r}")
+    if positive and value <= 0:
+        raise ValueError(f"{arg} must be > 0; got {value!r}")
+    if nonnegative and value < 0:
+        raise ValueError(f"{arg} must be >= 0; got {value!r}")
+    return value
+
+
+def shape(value, *, min_rank: int = 1, arg: str = "shape") -> tuple[int, ...]:
+    """Return ``value`` as a tuple of positive ints with at least ``min_rank`` entries."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    try:
+        dims = tuple(value)
+    except TypeError:
+        raise TypeError(f"{arg} must be a tuple of positive integers; got {value!r}") from None
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
+            raise ValueError(f"{arg} must contain positive integers only; got {value!r}")
+    if len(dims) < min_rank:
+        raise ValueError(
+            f"{arg}={dims!r} has rank {len(dims)}; this scheme needs rank >= {min_rank}"
+            " (a dense weight is (fan_in, fan_out), a conv kernel (*k, in, out))"
+        )
+    return tuple(int(d) for d in dims)
+
+
+def generator(rng) -> np.random.Generator:
+    """Turn ``rng`` (None, an int seed or a ``numpy.random.Generator``) into a Generator.
+
+    A Generator is returned as it is (so drawing from it advances the caller's stream).
+    """
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng must be a non-negative int seed; got {rng!r}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"rng must be None, a non-negative int seed or a numpy.random.Generator; got {rng!r}"
+    )
+
+
+def float_dtype(dtype, default=np.float64) -> np.dtype:
+    """Return ``dtype`` as a numpy floating dtype (``None`` gives ``default``)."""
+    if dtype is None:
+        return np.dtype(default)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a floating dtype such as float32 or float64; got {dtype!r}") from None
+    if not np.issubdtype(dt, np.floating):
+        raise TypeError(f"dtype must be a floating dtype such as float32 or float64; got {dtype!r}")
+    return dt
