@@ -1,0 +1,25 @@
+"""Repository-wide pytest hooks: report how long each notebook took under nbval.
+
+The design wants every notebook under 30 s and the course under 3 minutes; this prints the figures at
+the end of every `pytest` run so that they are seen (and quoted in notes), without timing-based failures.
+"""
+
+import collections
+
+_notebook_seconds = collections.defaultdict(float)
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _notebook_seconds:
+        return
+    terminalreporter.section("notebook run times (nbval, fresh kernel)")
+    for path, seconds in sorted(_notebook_seconds.items()):
+        flag = "" if seconds < 30 else "   <-- over the 30 s budget"
+        terminalreporter.write_line(f"{seconds:6.1f} s  {path}{flag}")
+    terminalreporter.write_line(f"{sum(_notebook_seconds.values()):6.1f} s  whole course")
