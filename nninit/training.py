@@ -1,0 +1,431 @@
+"""Training an :class:`~nninit.mlp.MLP` with mini-batch SGD (momentum, Nesterov) or Adam, and watching it.
+
+``fit`` returns a :class:`History`: the loss and accuracy of every step, train/validation metrics per
+epoch, and, every ``record_every`` steps, per-layer statistics of the activations and of their
+gradients, taken from the very forward and backward pass of that step (no extra pass).
+
+>>> history = fit(net, X, y, epochs=50, batch_size=32, lr=0.1, momentum=0.9, rng=0)   # doctest: +SKIP
+>>> history.act_std[:, 0]          # std of layer 1's activations at every recorded step
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _checks
+from .mlp import MLP, LOSSES, layer_names, loss_function, targets, _labels
+
+OPTIMIZERS = ("sgd", "adam")
+
+# Histograms of |values|: 4 log-spaced bins per decade from 1e-8 to 1e4 (48 bins), so that both a
+# collapse towards 0 and an explosion show. Values below 1e-8 (zeros included) go to the first bin,
+# values above 1e4 to the last.
+HIST_LOW, HIST_HIGH, HIST_PER_DECADE = -8, 4, 4
+N_BINS = (HIST_HIGH - HIST_LOW) * HIST_PER_DECADE
+HIST_EDGES = np.logspace(HIST_LOW, HIST_HIGH, N_BINS + 1)
+
+# The per-layer statistics recorded every `record_every` steps, each an array (n_records, n_layers).
+STATS = ("act_mean", "act_std", "grad_mean", "grad_std", "saturated", "dead", "grad_W_norm", "update_ratio")
+# Bytes of one record: its step index, then per layer 8 float64 statistics and 2 histograms of float64.
+BYTES_PER_RECORD_PER_LAYER = 8 * len(STATS) + 2 * 8 * N_BINS  # 832
+
+
+def abs_histogram(x: np.ndarray) -> np.ndarray:
+    """Fraction of the entries of ``x`` whose |value| falls in each bin of ``HIST_EDGES`` (sums to 1).
+
+    Bin i holds 10^(-8 + i/4) <= |x| < 10^(-8 + (i+1)/4); |x| < 1e-8 (and 0) counts in bin 0 and
+    |x| >= 1e4 in the last bin. Computed as floor(4·(log10|x| + 8)), clipped, then counted. ``x``
+    must be finite.
+    """
+    with np.errstate(divide="ignore"):          # log10(0) = -inf is wanted: it lands in bin 0
+        pos = np.log10(np.abs(x))
+    pos -= HIST_LOW
+    pos *= HIST_PER_DECADE
+    np.clip(pos, 0, N_BINS - 1, out=pos)
+    counts = np.bincount(pos.astype(np.intp).ravel(), minlength=N_BINS)
+    return counts / x.size
+
+
+@dataclass
+class History:
+    """What :func:`fit` saw. Steps are numbered from 0; step k's loss is measured before its update.
+
+    Per step (length ``n_steps``, shorter if the run diverged): ``loss``, ``accuracy`` (of the
+    mini-batch; NaN when y is not class labels).
+
+    Per epoch: ``epoch_end_step`` (updates made by the end of the epoch), ``train_loss``,
+    ``train_accuracy`` (whole training set, measured after the epoch's last update), ``val_loss``,
+    ``val_accuracy`` (empty arrays without validation data).
+
+    ``diverged_at``: the step at which a loss, activation or gradient stopped being finite (or the
+    last step, if its update made a weight non-finite), else None; ``reason`` says what, else None.
+
+    Recorded at steps 0, record_every, 2·record_every, ... (``record_steps``, (n_records,)); per layer,
+    arrays (n_records, n_layers) with ``layer_names`` ["layer 1", ..., "output"]:
+    ``act_mean``, ``act_std`` (of a_l = φ(s_l); the output layer's are the logits), ``grad_mean``,
+    ``grad_std`` (of dL/da_l), ``saturated`` (fraction of activations in a flat tail,
+    ``Activation.saturated``; NaN for activations without one and for the output layer), ``dead``
+    (fraction of a rectifier layer's units whose pre-activation is <= 0 for the whole batch; NaN
+    otherwise), ``grad_W_norm`` (Frobenius norm of dL/dW_l), ``update_ratio`` (std(ΔW)/std(W) of the
+    update that followed; inf when W was constant, e.g. all zero); and ``act_hist``, ``grad_hist``
+    (n_records, n_layers, n_bins): fractions of |a_l| and |dL/da_l| in each bin of ``hist_edges``
+    (n_bins + 1,), rows summing to 1.
+    """
+
+    loss: np.ndarray
+    accuracy: np.ndarray
+    epoch_end_step: np.ndarray
+    train_loss: np.ndarray
+    train_accuracy: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    diverged_at: int | None
+    reason: str | None
+    record_steps: np.ndarray
+    act_mean: np.ndarray
+    act_std: np.ndarray
+    grad_mean: np.ndarray
+    grad_std: np.ndarray
+    saturated: np.ndarray
+    dead: np.ndarray
+    grad_W_norm: np.ndarray
+    update_ratio: np.ndarray
+    act_hist: np.ndarray
+    grad_hist: np.ndarray
+    hist_edges: np.ndarray = field(default_factory=lambda: HIST_EDGES.copy())
+    layer_names: list = field(default_factory=list)
+    config: dict = field(default_factory=dict)
+
+    @property
+    def n_steps(self) -> int:
+        """Steps completed (updates made)."""
+        return len(self.loss)
+
+    @property
+    def n_records(self) -> int:
+        return len(self.record_steps)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the history's arrays."""
+        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+    def __repr__(self) -> str:
+        end = f"diverged at step {self.diverged_at}: {self.reason}" if self.diverged_at is not None else "finished"
+        last = f", final loss {self.loss[-1]:.4g}" if len(self.loss) else ""
+        return (f"History({self.n_steps} steps, {len(self.train_loss)} epochs, {self.n_records} records"
+                f" of {len(self.layer_names)} layers{last}; {end})")
+
+
+# --------------------------------------------------------------------------- optimizers
+
+
+class SGD:
+    """Stochastic gradient descent with (optional) momentum μ, in PyTorch's form with lr folded in:
+
+    v ← μ·v − lr·g;  W ← W + v            (heavy ball; μ = 0 is plain SGD: W ← W − lr·g)
+    Nesterov:        W ← W + μ·v − lr·g   (with the new v; Sutskever et al. 2013)
+
+    ``step`` overwrites the gradient arrays (no copies) and returns each parameter's update ΔW.
+    """
+
+    def __init__(self, params, lr, momentum=0.0, nesterov=False):
+        self.lr, self.momentum, self.nesterov = lr, momentum, nesterov
+        self.velocity = [np.zeros_like(p) for p in params] if momentum else None
+
+    def step(self, params, grads) -> list:
+        deltas = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            g *= -self.lr                            # g now holds −lr·g
+            if self.velocity is None:
+                delta = g
+            else:
+                v = self.velocity[i]
+                v *= self.momentum
+                v += g                               # v ← μ·v − lr·g
+                if self.nesterov:
+                    g += self.momentum * v           # μ·v − lr·g
+                    delta = g
+                else:
+                    delta = v
+            p += delta
+            deltas.append(delta)
+        return deltas
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², t ← t + 1,
+    ΔW = −lr · m̂ / (√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8):
+        self.lr, (self.beta1, self.beta2), self.eps, self.t = lr, betas, eps, 0
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+
+    def step(self, params, grads) -> list:
+        self.t += 1
+        c1 = 1.0 - self.beta1 ** self.t
+        c2 = 1.0 - self.beta2 ** self.t
+        deltas = []
+        for p, g, m, v in zip(params, grads, self.m, self.v):
+            m *= self.beta1
+            m += (1.0 - self.beta1) * g
+            v *= self.beta2
+            g *= g
+            g *= 1.0 - self.beta2
+            v += g                                   # g is free again: reuse it for ΔW
+            np.divide(v, c2, out=g)
+            np.sqrt(g, out=g)
+            g += self.eps
+            np.divide(m, g, out=g)
+            g *= -self.lr / c1
+            p += g
+            deltas.append(g)
+        return deltas
+
+
+# --------------------------------------------------------------------------- the recorder
+
+
+class _Recorder:
+    """Preallocated arrays for ``n_records`` records; fills one row from a step's trace and gradients."""
+
+    def __init__(self, net: MLP, n_steps: int, record_every: int):
+        self.every = record_every
+        n_records = (n_steps + record_every - 1) // record_every
+        L = net.n_layers
+        self.steps = np.zeros(n_records, dtype=np.int64)
+        self.stats = {name: np.full((n_records, L), np.nan) for name in STATS}
+        self.act_hist = np.zeros((n_records, L, N_BINS))
+        self.grad_hist = np.zeros((n_records, L, N_BINS))
+        self.activation = net.activation
+        self.n = 0
+        self._w_std = None
+
+    def record(self, step, trace, grads, layers):
+        """Statistics of this step's activations and gradients (before its update)."""
+        r, s = self.n, self.stats
+        self.steps[r] = step
+        last = len(layers) - 1
+        for l in range(len(layers)):
+            a, g = trace.act[l], grads.act[l]
+            s["act_mean"][r, l] = a.mean(dtype=np.float64)
+            s["act_std"][r, l] = a.std(dtype=np.float64)
+            s["grad_mean"][r, l] = g.mean(dtype=np.float64)
+            s["grad_std"][r, l] = g.std(dtype=np.float64)
+            gw = grads.W[l].ravel()
+            s["grad_W_norm"][r, l] = math.sqrt(float(np.dot(gw, gw)))
+            self.act_hist[r, l] = abs_histogram(a)
+            self.grad_hist[r, l] = abs_histogram(g)
+            if l < last:
+                if self.activation.saturated is not None:
+                    s["saturated"][r, l] = self.activation.saturated(a).mean()
+                if self.activation.rectifier:
+                    s["dead"][r, l] = np.mean(trace.pre[l].max(axis=0) <= 0)
+        self._w_std = [layer.W.std(dtype=np.float64) for layer in layers]
+
+    def record_update(self, deltas_W):
+        """std(ΔW)/std(W) for the update that followed the last record."""
+        r = self.n
+        for l, (d, w_std) in enumerate(zip(deltas_W, self._w_std)):
+            d_std = d.std(dtype=np.float64)
+            self.stats["update_ratio"][r, l] = d_std / w_std if w_std > 0 else (np.inf if d_std > 0 else np.nan)
+        self.n += 1
+
+    def finish(self, n_done_records) -> dict:
+        n = n_done_records
+        out = {name: a[:n].copy() if n < len(a) else a for name, a in self.stats.items()}
+        out["record_steps"] = self.steps[:n].copy()
+        out["act_hist"] = self.act_hist[:n].copy() if n < len(self.act_hist) else self.act_hist
+        out["grad_hist"] = self.grad_hist[:n].copy() if n < len(self.grad_hist) else self.grad_hist
+        return out
+
+
+# --------------------------------------------------------------------------- fit
+
+
+def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nesterov=False,
+        loss="cross_entropy", X_val=None, y_val=None, record_every=10, rng=None,
+        betas=(0.9, 0.999), eps=1e-8) -> History:
+    """Train ``net`` in place on (X, y) with mini-batches, and return a :class:`History`.
+
+    X (N, n_in); y: integer labels (N,) for ``loss="cross_entropy"`` (softmax cross-entropy), or
+    real targets (N, n_out) (or labels, one-hot encoded) for ``loss="mse"``.
+    Each epoch visits the N examples once in an order drawn from ``rng`` (None, an int seed or a
+    Generator; an int gives a reproducible run) in batches of ``batch_size`` (the last one may be
+    smaller). ``optimizer="sgd"`` uses ``momentum`` (and ``nesterov``); ``"adam"`` uses ``betas``
+    and ``eps``. After each epoch the loss and accuracy are measured on the whole training set
+    (forward only) and on (X_val, y_val) if given.
+
+    Every ``record_every`` steps (and at step 0) the per-layer statistics of :class:`History` are
+    taken from that step's own forward and backward pass. Memory: all arrays are allocated up front
+    and do not depend on N; a recorded step costs 8 + 832·n_layers bytes (8 float64 statistics and
+    two 48-bin float64 histograms per layer, plus the step index), every step 16 bytes (loss,
+    accuracy), every epoch 40 bytes.
+
+    Divergence: if a loss, pre-activation or gradient is not finite (NaN, or an overflow to inf),
+    training stops cleanly before that step's update; ``history.diverged_at`` and ``history.reason``
+    say where and why, and the arrays hold the steps completed before it. No warning is printed.
+    """
+    if not isinstance(net, MLP):
+        raise TypeError(f"net must be an nninit.MLP; got {type(net).__name__}")
+    X = net._input(X, "X")
+    _check_finite("X", X)
+    n, n_out = X.shape[0], net.sizes[-1]
+    _checks.choice("loss", loss, LOSSES)
+    t = targets(loss, y, n, n_out, arg="y")
+    if loss == "mse":
+        t = t.astype(net.dtype)
+    labels = _labels(np.asarray(y))
+    epochs = _checks.positive_int("epochs", epochs)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    lr = _checks.real("lr", lr, positive=True)
+    _checks.choice("optimizer", optimizer, OPTIMIZERS)
+    momentum = _checks.real("momentum", momentum, nonnegative=True)
+    if momentum >= 1:
+        raise ValueError(f"momentum must be in [0, 1); got {momentum!r}")
+    if not isinstance(nesterov, (bool, np.bool_)):
+        raise TypeError(f"nesterov must be True or False; got {nesterov!r}")
+    if nesterov and (optimizer != "sgd" or momentum == 0):
+        raise ValueError(f"nesterov=True needs optimizer='sgd' and momentum > 0; got optimizer={optimizer!r},"
+                         f" momentum={momentum!r}")
+    if optimizer != "sgd" and momentum:
+        raise ValueError(f"momentum is for optimizer='sgd'; optimizer={optimizer!r} got momentum={momentum!r}"
+                         " (Adam's are betas)")
+    betas = _check_betas(betas)
+    eps = _checks.real("eps", eps, positive=True)
+    record_every = _checks.positive_int("record_every", record_every)
+    gen = _checks.generator(rng)
+    val = None
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val go together: give both or neither;"
+                         f" got X_val={'None' if X_val is None else 'an array'},"
+                         f" y_val={'None' if y_val is None else 'an array'}")
+    if X_val is not None:
+        Xv = net._input(X_val, "X_val")
+        _check_finite("X_val", Xv)
+        tv = targets(loss, y_val, Xv.shape[0], n_out, arg="y_val")
+        val = (Xv, tv.astype(net.dtype) if loss == "mse" else tv, _labels(np.asarray(y_val)))
+
+    loss_fn = loss_function(loss)
+    params = [p for layer in net.layers for p in (layer.W, layer.b)]
+    opt = SGD(params, lr, momentum, nesterov) if optimizer == "sgd" else Adam(params, lr, betas, eps)
+    steps_per_epoch = -(-n // batch_size)
+    n_steps = epochs * steps_per_epoch
+    rec = _Recorder(net, n_steps, record_every)
+    step_loss = np.full(n_steps, np.nan)
+    step_acc = np.full(n_steps, np.nan)
+    epoch_stats = np.full((5, epochs), np.nan)        # train loss/acc, val loss/acc, end step
+    step, epochs_done, diverged_at, reason = 0, 0, None, None
+    trace = grads = None
+
+    # Non-finite values are looked for explicitly below, so numpy's warnings are switched off here.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for epoch in range(epochs):
+            order = gen.permutation(n)
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                trace = net.trace(X[idx], out=trace)          # out=: reuse last step's arrays
+                value, g = loss_fn(trace.output, t[idx])
+                reason = _forward_problem(value, trace)
+                if reason is None:
+                    grads = net.backward(trace, g, out=grads)
+                    reason = _backward_problem(grads)
+                if reason is not None:
+                    diverged_at, reason = step, f"{reason} at step {step}"
+                    break
+                step_loss[step] = value
+                if labels is not None:
+                    step_acc[step] = np.mean(trace.output.argmax(axis=1) == labels[idx])
+                recording = step % record_every == 0
+                if recording:
+                    rec.record(step, trace, grads, net.layers)
+                deltas = opt.step(params, [p for l in range(net.n_layers) for p in (grads.W[l], grads.b[l])])
+                if recording:
+                    rec.record_update(deltas[0::2])
+                step += 1
+            if diverged_at is not None:
+                break
+            epoch_stats[0, epoch], epoch_stats[1, epoch] = _evaluate(net, X, t, labels, loss_fn)
+            if val is not None:
+                epoch_stats[2, epoch], epoch_stats[3, epoch] = _evaluate(net, *val, loss_fn)
+            epoch_stats[4, epoch] = step
+            epochs_done = epoch + 1
+            if not np.isfinite(epoch_stats[0, epoch]):
+                diverged_at = step - 1
+                reason = f"training loss not finite after the update of step {step - 1}"
+                break
+
+    done = step
+    recorded = rec.finish(rec.n)
+    e = epochs_done
+    return History(
+        loss=step_loss[:done].copy(), accuracy=step_acc[:done].copy(),
+        epoch_end_step=epoch_stats[4, :e].astype(np.int64),
+        train_loss=epoch_stats[0, :e].copy(), train_accuracy=epoch_stats[1, :e].copy(),
+        val_loss=epoch_stats[2, :e].copy() if val is not None else np.zeros(0),
+        val_accuracy=epoch_stats[3, :e].copy() if val is not None else np.zeros(0),
+        diverged_at=diverged_at, reason=reason,
+        layer_names=layer_names(net.n_layers),
+        config=dict(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, momentum=momentum,
+                    nesterov=bool(nesterov), loss=loss, record_every=record_every, sizes=list(net.sizes),
+                    activation=net.activation.name),
+        **recorded,
+    )
+
+
+def _forward_problem(value, trace) -> str | None:
+    """None if the loss and every layer's pre-activations are finite, else what is not."""
+    if math.isfinite(value):
+        # A sum is finite only if every entry is (and nothing overflowed): one cheap pass per layer.
+        # Hidden pre-activations are checked because tanh/sigmoid turn an overflow (inf) into ±1.
+        sums = [float(s.sum()) for s in trace.pre[:-1]]
+        if all(map(math.isfinite, sums)):
+            return None
+        l = next(i for i, v in enumerate(sums) if not math.isfinite(v))
+        return f"pre-activations of layer {l + 1} overflowed or became NaN"
+    for l, s in enumerate(trace.pre):
+        if not np.isfinite(s.sum()):
+            return f"pre-activations of {'the output layer' if l == len(trace.pre) - 1 else f'layer {l + 1}'}" \
+                   " overflowed or became NaN"
+    return f"loss is {value}"
+
+
+def _backward_problem(grads) -> str | None:
+    """None if every gradient is finite: dL/db = Σ_n dL/ds is finite only if all of dL/ds is."""
+    for l in reversed(range(len(grads.W))):
+        if not (np.isfinite(grads.b[l]).all() and math.isfinite(float(grads.W[l].sum()))):
+            return f"gradients of layer {l + 1} overflowed or became NaN"
+    return None
+
+
+def _evaluate(net, X, t, labels, loss_fn, chunk=4096) -> tuple[float, float]:
+    """Mean loss and accuracy over (X, t), forward only, ``chunk`` rows at a time."""
+    total, correct = 0.0, 0
+    for start in range(0, len(X), chunk):
+        out = net.forward(X[start:start + chunk])
+        value, _ = loss_fn(out, t[start:start + chunk])
+        total += value * len(out)
+        if labels is not None:
+            correct += int(np.sum(out.argmax(axis=1) == labels[start:start + chunk]))
+    return total / len(X), (correct / len(X) if labels is not None else float("nan"))
+
+
+def _check_finite(arg, X):
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{arg} must be finite; it holds NaN or inf (after conversion to the network's dtype)")
+
+
+def _check_betas(betas):
+    try:
+        b1, b2 = betas
+    except (TypeError, ValueError):
+        raise TypeError(f"betas must be a pair (beta1, beta2) in [0, 1); got {betas!r}") from None
+    b1, b2 = _checks.real("betas[0]", b1, nonnegative=True), _checks.real("betas[1]", b2, nonnegative=True)
+    if b1 >= 1 or b2 >= 1:
+        raise ValueError(f"betas must be in [0, 1); got {betas!r}")
+    return b1, b2
