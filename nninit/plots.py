@@ -1,0 +1,797 @@
+"""The course's figures: what a probe or a training history holds, drawn so that a student reads it right.
+
+Every function takes what :meth:`nninit.MLP.probe` or :func:`nninit.fit` returns, draws in the course
+style (:mod:`nninit.style`, applied through a context so it never leaks into your own plots) and
+returns a ``matplotlib.figure.Figure``. Figures are made with ``Figure()``, not ``pyplot``: in a
+notebook, make the figure the cell's last expression (or ``display(fig)``) to show it exactly once;
+elsewhere, ``fig.savefig("name.png")``. Functions that take ``ax`` draw into your axes instead.
+
+Functions (each one figure):
+
+- :func:`layer_histograms` — one panel per layer (rows: pre-activations, activations, gradients...),
+  a shared x-range so that a collapsing layer *looks* collapsed; mean, std, saturated/dead share on it.
+- :func:`layer_densities` — Karpathy's picture: every layer's distribution as a line on one axis.
+- :func:`std_vs_depth` — std (log scale) against depth for several schemes, the mean-field theory
+  (:func:`nninit.theory.predict`) dashed beside each measured curve, same colour.
+- :func:`histogram_heatmap` — fastai's "colorful dimension": per layer, the histogram of log10|value|
+  at every recorded step as one column, log colour scale; the dead/saturated share under it.
+- :func:`training_curves` — loss (log) and accuracy for several schemes, divergence marked.
+- :func:`update_ratios` — log10 of std(ΔW)/std(W) per layer over training, with the 1e-3 rule of thumb.
+- :func:`decision_boundaries` — 2-D data, one panel per scheme, the predicted class everywhere.
+- :func:`gain_sweep` — final accuracy (or the last layer's std) against the init gain, theory marked.
+
+Layer numbers in arguments and titles are 1-based as in ``History.layer_names``: layer 1 is the first
+layer after the input (index 0 of the probe's lists), layer L the output layer.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from . import activations as _activations
+from . import initializers as _initializers
+from .style import SLIDE_SIZE, course_style, layer_colors, scheme_name, series_styles
+
+__all__ = [
+    "layer_histograms", "layer_densities", "std_vs_depth", "histogram_heatmap", "training_curves",
+    "update_ratios", "decision_boundaries", "gain_sweep", "theory_for", "KINDS",
+]
+
+# What each probe field is, as an axis label (the quantity and its symbol).
+KINDS = {
+    "pre": "pre-activation s",
+    "act": "activation a = φ(s)",
+    "grad_pre": "gradient dL/ds",
+    "grad_act": "gradient dL/da",
+    "grad_W": "weight gradient dL/dW",
+}
+# Which theory.predict field goes with which probe field (grad_pre is relative to the output layer's).
+_THEORY_FIELD = {"pre": "pre_std", "act": "act_std", "grad_pre": "grad_pre_std"}
+
+ZERO_SHARE_SHOWN = 0.01  # exact zeros above this share are taken out of a histogram and reported
+CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999")
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _styled(fn):
+    """Run ``fn`` inside the course style (so text sizes, colours and layout apply, then revert)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with course_style():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _grid(nrows, ncols, *, figsize=SLIDE_SIZE, squeeze=False, **kw):
+    """A new Figure (not registered with pyplot) and its grid of axes."""
+    fig = Figure(figsize=figsize)
+    axes = fig.subplots(nrows, ncols, squeeze=squeeze, **kw)
+    return fig, axes
+
+
+def _own_or_given(ax):
+    """``(fig, ax)``: the given axes and its figure, or a new single-axes figure."""
+    if ax is not None:
+        return ax.figure, ax
+    fig, axes = _grid(1, 1)
+    return fig, axes[0, 0]
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        import difflib
+
+        close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"kind={kind!r} is not a probe field; allowed: {', '.join(KINDS)}.{hint}")
+    return kind
+
+
+def _as_kinds(kinds) -> tuple[str, ...]:
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    return tuple(_check_kind(k) for k in kinds)
+
+
+def _pick_layers(n_layers: int, layers, max_shown: int, *, hidden_only: bool = True) -> list[int]:
+    """0-based indices of the layers to draw, from 1-based ``layers`` or an even spread of at most
+    ``max_shown`` (first and last hidden layer always included)."""
+    n = n_layers - 1 if hidden_only and n_layers > 1 else n_layers
+    if layers is not None:
+        chosen = [int(l) for l in ([layers] if np.isscalar(layers) else layers)]
+        bad = [l for l in chosen if not 1 <= l <= n_layers]
+        if bad:
+            raise ValueError(f"layers={layers!r}: layer numbers run from 1 to {n_layers} (the output); got {bad}")
+        return [l - 1 for l in chosen]
+    if n <= max_shown:
+        return list(range(n))
+    return sorted(set(np.linspace(0, n - 1, max_shown).round().astype(int).tolist()))
+
+
+def _layer_title(index: int, n_layers: int) -> str:
+    return "output" if index == n_layers - 1 else f"layer {index + 1}"
+
+
+def _finite64(x) -> tuple[np.ndarray, float]:
+    """The finite entries of ``x`` as float64, and the share that was not finite."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    ok = np.isfinite(x)
+    return x[ok], 1.0 - ok.mean() if x.size else 0.0
+
+
+def _activation_of(probe, activation):
+    """The hidden layers' Activation: the argument, or the one the probe records."""
+    name = activation if activation is not None else getattr(probe, "activation", None)
+    return _activations.get(name) if name else None
+
+
+def _unit_stats(probe, kind: str, index: int, act) -> dict:
+    """mean, std, and (for activations) the saturated share and dead-unit share of one layer."""
+    values, nonfinite = _finite64(getattr(probe, kind)[index])
+    stats = {"mean": values.mean() if values.size else math.nan,
+             "std": values.std() if values.size else math.nan,
+             "nonfinite": nonfinite}
+    is_hidden = index < len(probe.pre) - 1
+    if act is not None and is_hidden and kind in ("pre", "act"):
+        a = np.asarray(probe.act[index])
+        if act.saturated is not None:
+            stats["saturated"] = float(np.mean(act.saturated(a)))
+        if act.rectifier:  # a unit is dead when it lets no gradient through for any example
+            active = act.grad(np.asarray(probe.pre[index])) > 0
+            stats["dead"] = float(np.mean(~active.any(axis=0)))
+    return stats
+
+
+def _fmt_mean(mean: float, std: float) -> str:
+    """The mean, or "≈ 0" when it is under 5% of the std (the digits would only be noise)."""
+    if not np.isfinite(mean):
+        return "nan"
+    if np.isfinite(std) and abs(mean) < 0.05 * std:
+        return "≈ 0"
+    return _fmt(mean, signed=True)
+
+
+def _fmt(v: float, signed: bool = False) -> str:
+    """Two significant digits, exponents without padding: 0.12, 4.5e-6, −3e+4."""
+    text = f"{v:+.2g}" if signed else f"{v:.2g}"
+    return text.replace("e-0", "e-").replace("e+0", "e+").replace("-", "−")
+
+
+def _stats_lines(stats: dict, zero_share: float) -> list[str]:
+    """Short caption lines: std, mean, then the saturated/dead/zero/non-finite shares (if any)."""
+    lines = [f"std {_fmt(stats['std'])}", f"mean {_fmt_mean(stats['mean'], stats['std'])}"]
+    shares = []
+    if "saturated" in stats:
+        shares.append(f"saturated {stats['saturated']:.0%}")
+    if "dead" in stats:
+        shares.append(f"dead {stats['dead']:.0%}")
+    if zero_share > ZERO_SHARE_SHOWN:
+        shares.append(f"zeros {zero_share:.0%}")
+    if stats["nonfinite"] > 0:
+        shares.append(f"inf/NaN {stats['nonfinite']:.0%}")
+    if shares:
+        lines.append(", ".join(shares))
+    return lines
+
+
+def _shared_range(arrays) -> tuple[float, float]:
+    """One x-range for all ``arrays``: from the 0.1st to the 99.9th percentile over every layer, made
+    symmetric about 0 for signed data. A collapsed layer is then a spike, not a zoomed-in bell."""
+    lo, hi = 0.0, 0.0
+    for x in arrays:
+        v, _ = _finite64(x)
+        if v.size:
+            lo, hi = min(lo, np.percentile(v, 0.1)), max(hi, np.percentile(v, 99.9))
+    if lo < 0 < hi:
+        lo, hi = -max(-lo, hi), max(-lo, hi)
+    if hi - lo <= 0:
+        return -1.0, 1.0
+    pad = 0.03 * (hi - lo)
+    return lo - (pad if lo < 0 else 0.0), hi + pad
+
+
+def _histogram(x, edges) -> tuple[np.ndarray, float]:
+    """Share of all values of ``x`` in each bin (%), exact zeros left out when they are more than
+    :data:`ZERO_SHARE_SHOWN` (ReLU's zeros would dwarf the rest); and the share of exact zeros.
+    Values outside the edges are not drawn (at most 0.1% of the widest layer, by :func:`_shared_range`)."""
+    v, _ = _finite64(x)
+    total = max(np.asarray(x).size, 1)
+    zero_share = float(np.mean(v == 0)) if v.size else 0.0
+    if zero_share > ZERO_SHARE_SHOWN:
+        v = v[v != 0]
+    counts, _ = np.histogram(v, bins=edges)
+    return 100.0 * counts / total, zero_share
+
+
+def _compact_ticks(ax, axis: str = "x", nbins: int = 4) -> None:
+    """Few ticks, labelled like 0.25 or 5e-7, without matplotlib's offset text (which collides
+    with labels under small panels)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(nbins=nbins, symmetric=False))
+    target.set_major_formatter(FuncFormatter(lambda v, _: "0" if v == 0 else _fmt(v)))
+
+
+def _log_safe(values) -> np.ndarray:
+    """``values`` as float64 with non-positive or non-finite entries set to NaN (a gap on a log axis)."""
+    v = np.asarray(values, dtype=np.float64).copy()
+    v[~np.isfinite(v) | (v <= 0)] = np.nan
+    return v
+
+
+def _log10(values) -> np.ndarray:
+    return np.log10(_log_safe(values))
+
+
+def _label_log_axis(ax, axis: str = "y") -> None:
+    """On a log axis spanning under 3 decades, label 1-2-5 ticks as plain numbers (0.2, 0.5, 1),
+    so that a narrow range is not left with one or no label."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    lo, hi = (ax.get_ylim() if axis == "y" else ax.get_xlim())
+    if target.get_scale() != "log" or not (0 < lo < hi) or np.log10(hi / lo) >= 3:
+        return
+    plain = FuncFormatter(lambda v, _: _fmt(v).replace("−", "-") if v < 1e-3 or v >= 1e4 else f"{v:g}")
+    target.set_major_formatter(plain)
+    target.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    target.set_minor_formatter(plain if np.log10(hi / lo) < 2 else NullFormatter())
+
+
+def _title(fig, ax, own: bool, title, default: str) -> None:
+    """A figure of our own gets a suptitle; drawing into a caller's axes, only an explicit title."""
+    if own:
+        fig.suptitle(title or default)
+    elif title:
+        ax.set_title(title)
+
+
+def _legend(ax, handles=None, **kw):
+    if handles is None:
+        handles, _ = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles=handles, **kw)
+
+
+# --------------------------------------------------------------------------- per-layer distributions
+
+
+@_styled
+def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activation=None, bins=81,
+                     max_layers=5, fig=None, title=None) -> Figure:
+    """One histogram panel per layer; one row per probe field in ``kinds``.
+
+    ``kinds``: any of ``"pre"``, ``"act"``, ``"grad_pre"``, ``"grad_act"``, ``"grad_W"`` (a string or a
+    sequence; rows from top to bottom). ``layers``: 1-based layer numbers; by default at most
+    ``max_layers`` hidden layers, evenly spread from the first to the last. Each row shares one
+    x-range (0.1st–99.9th percentile over all its layers), so a layer whose signal has collapsed shows
+    as a spike at 0 and an exploding one fills the axis. Under each panel: its mean and std and, for
+    pre-activations and activations, the share of saturated values and of dead units (units that
+    are off for every example; ``activation`` defaults to the one the probe records). Exact zeros
+    (ReLU's) are left out of the bars and their share is written instead. y: % of the layer's values.
+    The figure is 16:9 for up to two rows and grows 3.6 in per row beyond.
+    """
+    kinds = _as_kinds(kinds)
+    n_layers = len(probe.pre)
+    idx = _pick_layers(n_layers, layers, max_layers)
+    act = _activation_of(probe, activation)
+    if fig is None:
+        fig = Figure(figsize=(SLIDE_SIZE[0], max(SLIDE_SIZE[1], 3.6 * len(kinds))))
+    rows = fig.subfigures(len(kinds), 1, squeeze=False)[:, 0]
+    for row, kind in zip(rows, kinds):
+        axes = row.subplots(1, len(idx), squeeze=False)[0]
+        arrays = [getattr(probe, kind)[i] for i in idx]
+        edges = np.linspace(*_shared_range(arrays), bins + 1)
+        for ax, i, x in zip(axes, idx, arrays):
+            share, zero_share = _histogram(x, edges)
+            ax.stairs(share, edges, fill=True, color="#0072B2")
+            ax.set_xlim(edges[0], edges[-1])
+            ax.set_ylim(0, max(share.max(initial=0.0), 1e-9) * 1.1)
+            _compact_ticks(ax, "x", nbins=3)
+            ax.set_title(_layer_title(i, n_layers), fontsize=14)
+            caption = "\n".join(_stats_lines(_unit_stats(probe, kind, i, act), zero_share))
+            ax.set_xlabel(caption, fontsize=12, color="#333333")
+        axes[0].set_ylabel("% of values")
+        row.suptitle(f"{KINDS[kind]}: one x-axis for the whole row", fontsize=15)
+    fig.suptitle(title or _default_title(probe, act))
+    return fig
+
+
+def _default_title(probe, act) -> str:
+    sizes = getattr(probe, "sizes", None)
+    parts = []
+    if act is not None:
+        parts.append(act.name)
+    if sizes:
+        parts.append(f"{len(sizes) - 2} hidden layers of {max(sizes[1:-1], default=sizes[-1])}")
+    return "per-layer distributions at one forward/backward pass" + (f" ({', '.join(parts)})" if parts else "")
+
+
+@_styled
+def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=101, max_layers=10,
+                    ax=None, legend=True, title=None) -> Figure:
+    """Karpathy's picture: one axis per field in ``kinds``, each layer's distribution as a line.
+
+    Lines are coloured by depth (viridis: dark near the input, yellow deep); the legend gives each
+    layer's std and, for activations, its saturated, dead and zero shares. One x-range per axis
+    covers every layer, so shrinking layers become narrowing spikes. ``ax``: an Axes (one kind) or
+    a sequence of Axes (one per kind) to draw into. y: % of the layer's values per bin (exact zeros
+    left out and counted in the legend when they are more than 1%).
+    """
+    kinds = _as_kinds(kinds)
+    n_layers = len(probe.pre)
+    idx = _pick_layers(n_layers, layers, max_layers)
+    act = _activation_of(probe, activation)
+    own = ax is None
+    if own:
+        fig, grid = _grid(1, len(kinds))
+        axes = list(grid[0])
+    else:
+        axes = [ax] if not isinstance(ax, (list, tuple, np.ndarray)) else list(np.ravel(ax))
+        if len(axes) != len(kinds):
+            raise ValueError(f"ax: got {len(axes)} axes for {len(kinds)} kinds {kinds}")
+        fig = axes[0].figure
+    colors = layer_colors(len(idx))
+    for ax_k, kind in zip(axes, kinds):
+        arrays = [getattr(probe, kind)[i] for i in idx]
+        edges = np.linspace(*_shared_range(arrays), bins + 1)
+        centres = 0.5 * (edges[:-1] + edges[1:])
+        peak = 0.0
+        for color, i, x in zip(colors, idx, arrays):
+            share, zero_share = _histogram(x, edges)
+            peak = max(peak, share.max(initial=0.0))
+            stats = _unit_stats(probe, kind, i, act)
+            lines = _stats_lines(stats, zero_share)
+            label = f"{_layer_title(i, n_layers)}: std {_fmt(stats['std'])}" + (f", {lines[2]}" if len(lines) > 2 else "")
+            ax_k.plot(centres, share, color=color, lw=2, label=label)
+        ax_k.set_xlim(edges[0], edges[-1])
+        # head-room for the legend above the tallest curve
+        ax_k.set_ylim(0, max(peak, 1e-9) * ((1.0 + 0.075 * len(idx)) if legend else 1.05))
+        _compact_ticks(ax_k, "x", nbins=5)
+        ax_k.set_xlabel(KINDS[kind])
+        ax_k.set_ylabel("% of values per bin")
+        if legend:
+            ax_k.legend(fontsize=12, loc="upper right", handlelength=1.2, labelspacing=0.25)
+    _title(fig, axes[0], own, title, _default_title(probe, act))
+    return fig
+
+
+# --------------------------------------------------------------------------- std against depth
+
+
+def theory_for(scheme, activation, sizes, *, gain=1.0, input_var=1.0, bias_var=0.0, **hyper):
+    """The mean-field prediction (:func:`nninit.theory.predict`) for a network initialised with
+    ``scheme`` (a registry name, ``hyper`` its hyper-parameters) whose weights are multiplied by
+    ``gain``: weight variance ``gain² · initializers.variance(scheme, (fan_in, fan_out))`` per layer."""
+    weight_var = [gain**2 * _initializers.variance(scheme, (n_in, n_out), **hyper)
+                  for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    from . import theory
+
+    return theory.predict(activation, list(sizes), weight_var, bias_var=bias_var, input_var=input_var)
+
+
+def _measured(probe, kind: str, stat: str) -> np.ndarray:
+    """Per hidden layer: std (or mean) of the probe field ``kind``; gradient stds relative to the
+    output layer's dL/ds, as the theory gives them."""
+    values = []
+    for x in getattr(probe, kind):
+        v, _ = _finite64(x)
+        values.append((v.std() if stat == "std" else v.mean()) if v.size else math.nan)
+    values = np.array(values)
+    if kind.startswith("grad") and stat == "std":
+        ref = _finite64(probe.grad_pre[-1])[0].std()
+        values = values / ref if ref > 0 else np.full_like(values, np.nan)
+    return values[:-1]
+
+
+@_styled
+def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=None, title=None) -> Figure:
+    """Std of ``kind`` per hidden layer against depth, one solid line per scheme (log y), the theory
+    dashed beside each in the same colour.
+
+    ``probes``: ``{label: Probe}`` (labels are scheme names, which fix the colours) or one Probe.
+    ``kind``: ``"pre"``, ``"act"``, ``"grad_pre"`` or ``"grad_act"``; gradient stds are divided by the
+    output layer's std of dL/ds (the theory's normalisation). ``predictions``: ``{label: Prediction}``
+    from :func:`theory_for` / :func:`nninit.theory.predict` (``pre_std``, ``act_std``, ``act_mean``,
+    ``grad_pre_std``). ``show_mean``: a second panel with the mean (linear y) beside the std.
+    A scheme whose std is 0 (zeros) cannot sit on a log axis; its legend entry says so.
+    ``ax``: an Axes (or two, with ``show_mean``) to draw into.
+    """
+    _check_kind(kind)
+    if not isinstance(probes, Mapping):
+        probes = {getattr(probes, "activation", "") or "measured": probes}
+    predictions = dict(predictions or {})
+    if ax is None:
+        fig, grid = _grid(1, 2 if show_mean else 1)
+        axes = list(grid[0])
+    else:
+        axes = [ax] if not isinstance(ax, (list, tuple, np.ndarray)) else list(np.ravel(ax))
+        fig = axes[0].figure
+    styles = series_styles(probes)
+    depth_max = 1
+    for (label, probe), style in zip(probes.items(), styles):
+        std = _measured(probe, kind, "std")
+        depth = np.arange(1, len(std) + 1)
+        depth_max = max(depth_max, len(std))
+        marker = style.get("marker", "o" if len(std) <= 12 else None)
+        off_scale = not np.any(np.isfinite(_log_safe(std)))
+        name = f"{label} (std = 0: off the log scale)" if off_scale else label
+        axes[0].plot(depth, _log_safe(std), color=style["color"], marker=marker, label=name)
+        pred = predictions.get(label)
+        field = _THEORY_FIELD.get(kind)
+        if pred is not None and field is not None:
+            axes[0].plot(depth, _log_safe(np.asarray(getattr(pred, field))[: len(std)]),
+                         color=style["color"], ls="--", lw=2)
+        if show_mean:
+            axes[1].plot(depth, _measured(probe, kind, "mean"), color=style["color"], marker=marker)
+            if pred is not None and kind == "act":
+                axes[1].plot(depth, np.asarray(pred.act_mean)[: len(std)], color=style["color"], ls="--", lw=2)
+            elif pred is not None and kind == "pre":
+                axes[1].plot(depth, np.zeros(len(std)), color=style["color"], ls="--", lw=2)
+    ylabel = f"std of {KINDS[kind]}" + (" (÷ output layer's)" if kind.startswith("grad") else "")
+    _depth_axis(axes[0], depth_max, ylabel)
+    if _has_positive_data(axes[0]):
+        axes[0].set_yscale("log")
+        _label_log_axis(axes[0])
+    handles, _ = axes[0].get_legend_handles_labels()
+    if predictions:
+        handles += [Line2D([], [], color="#555555", label="measured"),
+                    Line2D([], [], color="#555555", ls="--", lw=2, label="theory (mean field)")]
+    _legend(axes[0], handles, loc="best", fontsize=12)
+    if show_mean:
+        _depth_axis(axes[1], depth_max, f"mean of {KINDS[kind]}")
+    if ax is None:
+        fig.suptitle(title or f"how the signal travels through depth: std of {KINDS[kind]}")
+    elif title:
+        axes[0].set_title(title)
+    return fig
+
+
+def _depth_axis(ax, depth_max: int, ylabel: str) -> None:
+    ax.set_xlabel("hidden layer (1 = nearest the input)")
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(0.5, depth_max + 0.5)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+
+
+def _has_positive_data(ax) -> bool:
+    return any(np.any(np.isfinite(line.get_ydata()) & (np.asarray(line.get_ydata()) > 0))
+               for line in ax.get_lines())
+
+
+# --------------------------------------------------------------------------- histograms over time
+
+
+@_styled
+def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=None, title=None) -> Figure:
+    """fastai's "colorful dimension": per layer, one column per recorded step holding the histogram
+    of log10|value| (``History.act_hist`` or ``grad_hist``), colour on a log scale; under each, the
+    share of dead units and of saturated values over training.
+
+    ``kind``: ``"act"`` (activations) or ``"grad"`` (dL/da). ``layers``: 1-based; by default at most
+    ``max_layers`` hidden layers. The recorder's lowest bin holds every value below 1e-8, zeros
+    included (half of a ReLU layer's values): it is not a log10 value, so it is drawn under the
+    heatmap as a line ("|a| < 1e-8") beside the dead and saturated shares, not as a band in it.
+    The y-range is cut to the decades that ever hold values, one decade of margin.
+    """
+    if kind not in ("act", "grad"):
+        raise ValueError(f"kind={kind!r}: allowed: act, grad")
+    hist = np.asarray(getattr(history, f"{kind}_hist"), dtype=np.float64)
+    steps = np.asarray(history.record_steps)
+    log_edges = np.log10(np.asarray(history.hist_edges, dtype=np.float64))
+    n_layers = hist.shape[1]
+    idx = _pick_layers(n_layers, layers, max_layers)
+    if fig is None:
+        fig = Figure(figsize=SLIDE_SIZE)
+    axes = fig.subplots(2, len(idx), squeeze=False, sharex=True, sharey="row", height_ratios=(3, 1.2))
+    x_edges = _step_edges(steps)
+    norm = LogNorm(vmin=1e-4, vmax=1.0, clip=True)
+    cmap = _heatmap_cmap()
+    mesh = None
+    for c, i in enumerate(idx):
+        top, bottom = axes[0, c], axes[1, c]
+        layer = hist[:, i, 1:]  # bin 0 (below the first edge, zeros included) goes under the map
+        share = np.where(layer > 0, layer, np.nan).T  # (n_bins - 1, n_records)
+        mesh = top.pcolormesh(x_edges, log_edges[1:], np.ma.masked_invalid(share), cmap=cmap, norm=norm,
+                              shading="flat", rasterized=True)
+        top.set_title(history.layer_names[i] if hasattr(history, "layer_names") else _layer_title(i, n_layers))
+        top.grid(False)
+        symbol = "a" if kind == "act" else "dL/da"
+        _dead_saturated(bottom, history, i, steps, hist[:, i, 0], f"zeros (|{symbol}| < {_fmt(10 ** log_edges[1])})")
+        bottom.set_xlabel("training step")
+        if c == 0:
+            top.set_ylabel(f"log10 |{symbol}|")
+            bottom.set_ylabel("%")
+    # one y-range for every layer (the decades any of them uses): a layer whose values shrink
+    # moves down the axis instead of being re-zoomed to look like the others
+    axes[0, 0].set_ylim(*_occupied_range(hist[:, idx, 1:].max(axis=1), log_edges[1:]))
+    fig.colorbar(mesh, ax=axes[0, :].tolist(), label="share of values (log scale)", fraction=0.04, pad=0.01)
+    fig.legend(handles=axes[1, 0].get_lines(), loc="outside lower center", ncols=3, fontsize=12,
+               handlelength=1.5)
+    what = "activations" if kind == "act" else "gradients dL/da"
+    fig.suptitle(title or f"how the {what} are distributed over training")
+    return fig
+
+
+def _heatmap_cmap():
+    import matplotlib as mpl
+
+    from .style import HEATMAP_CMAP
+
+    cmap = mpl.colormaps[HEATMAP_CMAP].copy()
+    cmap.set_bad(cmap(0.0))  # empty bins look like the smallest share, not like the white page
+    cmap.set_under(cmap(0.0))
+    return cmap
+
+
+def _step_edges(steps: np.ndarray) -> np.ndarray:
+    """Column edges around each recorded step (half-way between neighbours)."""
+    steps = steps.astype(np.float64)
+    if steps.size == 1:
+        return np.array([steps[0] - 0.5, steps[0] + 0.5])
+    mids = 0.5 * (steps[:-1] + steps[1:])
+    return np.concatenate([[steps[0] - (mids[0] - steps[0])], mids, [steps[-1] + (steps[-1] - mids[-1])]])
+
+
+def _occupied_range(hist_layer: np.ndarray, log_edges: np.ndarray, floor: float = 1e-4) -> tuple[float, float]:
+    """The y-range of the bins that ever hold a share >= ``floor`` (the colour scale's bottom), with
+    one decade of margin, so that the picture is not a thin stripe in a 12-decade axis."""
+    used = np.flatnonzero(hist_layer.max(axis=0) >= floor)
+    if used.size == 0:
+        return log_edges[0], log_edges[-1]
+    lo = max(log_edges[0], log_edges[used[0]] - 1)
+    hi = min(log_edges[-1], log_edges[used[-1] + 1] + 1)
+    return lo, hi
+
+
+def _dead_saturated(ax, history, i: int, steps, below, below_label: str) -> None:
+    """Layer ``i`` over training, in %: dead units, saturated values (where the activation has
+    such a notion) and the share of values below the histogram's first edge (``below``)."""
+    series = [(np.asarray(getattr(history, field), dtype=np.float64)[:, i], color, label, "-")
+              for field, color, label in (("dead", "#D55E00", "dead units"), ("saturated", "#0072B2", "saturated"))]
+    series.append((np.asarray(below, dtype=np.float64), "#555555", below_label, "--"))
+    for values, color, label, ls in series:
+        if np.any(np.isfinite(values)):
+            ax.plot(steps, 100 * values, color=color, ls=ls, lw=2, label=label)
+    top = max([np.nanmax(100 * v) for v, *_ in series if np.any(np.isfinite(v))], default=0.0)
+    ax.set_ylim(0, max(5.0, 1.15 * top, ax.get_ylim()[1]))  # sharey: never shrink another layer's
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _accuracy_series(history) -> tuple[np.ndarray, np.ndarray, str]:
+    """(steps, accuracy %, what) — validation per epoch if recorded, else training per epoch, else
+    the mini-batch accuracy."""
+    ends = np.asarray(getattr(history, "epoch_end_step", []))
+    for field, what in (("val_accuracy", "validation"), ("train_accuracy", "training")):
+        values = np.asarray(getattr(history, field, []), dtype=np.float64)
+        if values.size and ends.size >= values.size:
+            return ends[: values.size], 100 * values, what
+    acc = np.asarray(history.accuracy, dtype=np.float64)
+    return np.arange(acc.size), 100 * _smooth(acc), "mini-batch (smoothed)"
+
+
+def _smooth(x: np.ndarray, window: int | None = None) -> np.ndarray:
+    """Trailing moving average (window ~ 2% of the run); NaN-free input assumed."""
+    window = window or max(1, x.size // 50)
+    if window <= 1 or x.size == 0:
+        return x
+    c = np.cumsum(np.insert(x, 0, 0.0))
+    out = np.empty_like(x)
+    head = np.arange(1, min(window, x.size) + 1)
+    out[: head.size] = c[head] / head
+    out[window:] = (c[window + 1 :] - c[1 : -window]) / window
+    return out
+
+
+@_styled
+def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
+    """Loss (log scale) and accuracy (%) against the training step, one colour per scheme.
+
+    ``histories``: ``{label: History}`` or one History. Loss: the per-step mini-batch loss, faint, and
+    its moving average (``smooth`` steps, default 2% of the run) on top. Accuracy: per epoch on the
+    validation data if there was any, else on the training data. A run that diverged ends in a ✕ and a
+    dotted line at that step, and the legend gives the reason. The loss axis stops at 10× the
+    largest starting loss, so one exploding run does not flatten the others (its ✕ sits on the top
+    edge when its loss went beyond).
+    """
+    if not isinstance(histories, Mapping):
+        histories = {"run": histories}
+    if fig is None:
+        fig, grid = _grid(1, 2)
+        ax_loss, ax_acc = grid[0]
+    else:
+        ax_loss, ax_acc = fig.subplots(1, 2)
+    acc_what, starts = set(), []
+    for (label, h), style in zip(histories.items(), series_styles(histories)):
+        loss = _log_safe(h.loss)
+        steps = np.arange(loss.size)
+        if loss.size:
+            starts.append(np.nanmedian(loss[:10]) if np.any(np.isfinite(loss[:10])) else np.nan)
+        ax_loss.plot(steps, loss, color=style["color"], lw=1, alpha=0.25)
+        smoothed = _smooth(loss, smooth) if np.all(np.isfinite(loss)) else loss
+        name = label if h.diverged_at is None else f"{label}: diverged, {h.reason or f'at step {h.diverged_at}'}"
+        ax_loss.plot(steps, smoothed, label=name, color=style["color"], marker=style.get("marker"),
+                     markevery=max(1, loss.size // 8))
+        a_steps, acc, what = _accuracy_series(h)
+        acc_what.add(what)
+        ax_acc.plot(a_steps, acc, color=style["color"], marker=style.get("marker", "o" if acc.size <= 30 else None))
+    ax_loss.set_yscale("log")
+    top = 10 * np.nanmax(starts) if np.any(np.isfinite(starts)) else None
+    if top is not None and ax_loss.get_ylim()[1] > top:
+        ax_loss.set_ylim(top=top)
+    for (label, h), style in zip(histories.items(), series_styles(histories)):
+        if h.diverged_at is not None:
+            _mark_divergence((ax_loss, ax_acc), h.diverged_at, _log_safe(h.loss), style["color"])
+    _label_log_axis(ax_loss)
+    ax_loss.set_xlabel("training step")
+    ax_loss.set_ylabel("loss (log scale)")
+    ax_acc.set_xlabel("training step")
+    ax_acc.set_ylabel(f"accuracy (%), {' / '.join(sorted(acc_what))}")
+    ax_acc.set_ylim(0, 100)
+    _legend(ax_loss, fontsize=12)
+    fig.suptitle(title or "training under each scheme")
+    return fig
+
+
+def _mark_divergence(axes, step: int, loss: np.ndarray, color) -> None:
+    """A dotted line at ``step`` on both axes, and a ✕ at the last finite loss (or the top edge)."""
+    for ax in axes:
+        ax.axvline(step, color=color, ls=":", lw=2)
+    finite = loss[np.isfinite(loss)]
+    if finite.size:
+        y = min(finite[-1], axes[0].get_ylim()[1])
+        axes[0].plot([step], [y], marker="X", ms=14, color=color, markeredgecolor="black", ls="none",
+                     clip_on=False)
+
+
+@_styled
+def update_ratios(history, *, layers=None, reference=1e-3, ax=None, title=None) -> Figure:
+    """log10 of the update:data ratio std(ΔW)/std(W) per layer over training (Karpathy's check),
+    with the ``reference`` line (1e-3: updates about a thousandth of the weights). Far below: the
+    layer barely learns; far above: it is rewritten every step. Every layer by default (output last),
+    coloured by depth."""
+    ratio = np.asarray(history.update_ratio, dtype=np.float64)
+    steps = np.asarray(history.record_steps)
+    n_layers = ratio.shape[1]
+    idx = _pick_layers(n_layers, layers, 8, hidden_only=False)
+    own = ax is None
+    fig, ax = _own_or_given(ax)
+    names = getattr(history, "layer_names", None) or [_layer_title(i, n_layers) for i in range(n_layers)]
+    for color, i in zip(layer_colors(len(idx)), idx):
+        ax.plot(steps, _log10(ratio[:, i]), color=color, lw=2, label=names[i])
+    ax.axhline(np.log10(reference), color="#555555", ls="--", lw=2, label=f"{reference:g} (rule of thumb)")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("log10( std(ΔW) / std(W) )")
+    _legend(ax, fontsize=12, loc="best", ncols=2 if len(idx) > 4 else 1)
+    _title(fig, ax, own, title, "update:data ratio per layer")
+    return fig
+
+
+# --------------------------------------------------------------------------- decision boundaries
+
+
+@_styled
+def decision_boundaries(nets, X, y, *, resolution=200, margin=0.5, fig=None, title=None) -> Figure:
+    """For 2-D data: one panel per network (``{label: net}``), the class it predicts at every point of
+    a ``resolution``² grid as a pale fill, the data on top; each title gives the accuracy on (X, y)."""
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2) to draw decision boundaries; got {X.shape}")
+    if not isinstance(nets, Mapping):
+        nets = {"net": nets}
+    ncols = min(len(nets), 4)
+    nrows = math.ceil(len(nets) / ncols)
+    if fig is None:
+        fig, axes = _grid(nrows, ncols, sharex=True, sharey=True)
+    else:
+        axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    half = 0.5 * (hi - lo).max()  # a square window: equal aspect without wasted space
+    lo, hi = 0.5 * (lo + hi) - half, 0.5 * (lo + hi) + half
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid_points = np.column_stack([gx.ravel(), gy.ravel()])
+    classes = np.unique(y)
+    colors = [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(int(classes.max()) + 1)]
+    from matplotlib.colors import ListedColormap
+
+    cmap = ListedColormap(colors)
+    levels = np.arange(len(colors) + 1) - 0.5
+    for ax, (label, net), style in zip(axes.ravel(), nets.items(), series_styles(nets)):
+        with np.errstate(all="ignore"):
+            z = net.predict(grid_points).reshape(gx.shape)
+            acc = float(np.mean(net.predict(X) == y))
+        ax.contourf(gx, gy, z, levels=levels, cmap=cmap, alpha=0.3)
+        ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=levels[0], vmax=levels[-1], s=14,
+                   edgecolors="black", linewidths=0.3)
+        ax.set_title(f"{label}\naccuracy {acc:.0%}", color=style["color"])
+        ax.set_aspect("equal", adjustable="box")
+        ax.grid(False)
+    for ax in axes.ravel()[len(nets):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("x₁")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("x₂")
+    fig.suptitle(title or "what each network predicts (fill) and the data (dots)")
+    return fig
+
+
+# --------------------------------------------------------------------------- gain sweep
+
+
+def _sweep_value(item) -> tuple[float, bool]:
+    """(value, diverged) of one sweep point: a number, a History (final accuracy, %) or a Probe
+    (std of the last hidden layer's pre-activations)."""
+    if isinstance(item, (int, float, np.number)):
+        return float(item), False
+    if hasattr(item, "loss") and hasattr(item, "diverged_at"):
+        _, acc, _ = _accuracy_series(item)
+        return (float(acc[-1]) if acc.size else math.nan), item.diverged_at is not None
+    if hasattr(item, "pre"):
+        v, _ = _finite64(item.pre[-2] if len(item.pre) > 1 else item.pre[-1])
+        return (float(v.std()) if v.size else math.nan), False
+    raise TypeError(f"a gain-sweep result must be a number, a History or a Probe; got {type(item).__name__}")
+
+
+@_styled
+def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=None, title=None) -> Figure:
+    """Final accuracy (or the last hidden layer's std) against the gain the init was multiplied by.
+
+    ``results``: ``{label: sequence}`` (or one sequence) with one entry per gain: a number, a History
+    (its final accuracy, %) or a Probe (std of the last hidden layer's pre-activations; log y).
+    Runs that diverged are drawn as ✕ on the bottom edge. ``theory_gain``: a number or
+    ``{label: number}`` (e.g. ``calculate_gain("tanh")``), drawn as a dashed vertical line.
+    The gain axis is logarithmic (base 2) when the gains span a factor 4 or more.
+    """
+    gains = np.asarray(gains, dtype=np.float64)
+    if not isinstance(results, Mapping):
+        results = {"": results}
+    own = ax is None
+    fig, ax = _own_or_given(ax)
+    any_probe = False
+    for (label, items), style in zip(results.items(), series_styles(results)):
+        items = list(items)
+        if len(items) != gains.size:
+            raise ValueError(f"results[{label!r}] has {len(items)} entries for {gains.size} gains")
+        any_probe |= any(hasattr(it, "pre") for it in items)
+        values, diverged = map(np.array, zip(*(_sweep_value(it) for it in items)))
+        ax.plot(gains, np.where(diverged, np.nan, values), color=style["color"],
+                marker=style.get("marker", "o"), label=label or None)
+        if diverged.any():
+            ax.plot(gains[diverged], np.zeros(diverged.sum()), ls="none", marker="X", ms=12,
+                    color=style["color"], markeredgecolor="black", clip_on=False,
+                    transform=ax.get_xaxis_transform(), label=f"{label} diverged".strip())
+    theory = theory_gain if isinstance(theory_gain, Mapping) else ({"": theory_gain} if theory_gain else {})
+    for (label, g), style in zip(theory.items(), series_styles(theory)):
+        color = style["color"] if label else "#555555"
+        ax.axvline(g, color=color, ls="--", lw=2, label=f"theory{' ' + label if label else ''}: gain {g:.3g}")
+    if gains.size and gains.min() > 0 and gains.max() / gains.min() >= 4:
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(_GainFormatter())
+    if logy if logy is not None else any_probe:
+        ax.set_yscale("log")
+        _label_log_axis(ax)
+    ax.set_xlabel("gain (weights multiplied by it)")
+    ax.set_ylabel(ylabel or ("std of the last hidden layer's pre-activations" if any_probe else "final accuracy (%)"))
+    _legend(ax, fontsize=12, loc="best")
+    _title(fig, ax, own, title, "how the result depends on the gain")
+    return fig
+
+
+def _GainFormatter():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v:g}")

@@ -1,0 +1,202 @@
+"""The course's figure style: one palette, one colour per scheme, text sized for a projector.
+
+Every function in :mod:`nninit.plots` draws inside :func:`course_style`, a ``matplotlib.rc_context``,
+so the style never leaks into a student's own plots. Use it around your own figures to match::
+
+    with course_style():
+        fig, ax = plt.subplots()
+
+Decisions, written down here so that every figure agrees:
+
+- Colours are Okabe & Ito's colour-blind-safe palette (Okabe & Ito 2008, "Color Universal Design").
+  Each initialisation scheme has one fixed colour in every figure (:data:`SCHEME_COLORS`); a scheme's
+  *family* keeps its hue and the uniform variant is a darker shade of it, so xavier_normal and
+  xavier_uniform read as relatives (they draw the same variance). The article's functions that draw
+  exactly what a registry scheme draws wear its colour (``he_init`` is ``he_normal``); when two
+  series in one figure share a colour, the plot functions tell them apart by marker.
+  Any other name gets a fixed colour from Paul Tol's "muted" palette (also colour-blind safe), chosen
+  by a CRC32 of the name, so it is the same on every machine and every run.
+- Layers (depth) are coloured by the sequential, colour-blind-safe ``viridis`` map: dark = near the
+  input, yellow = deep.
+- Text: 14 pt base (>= 12 pt everywhere), for the back of a lecture hall.
+- Size: 16:9, :data:`SLIDE_SIZE` = 12 x 6.75 in, at :data:`DPI` = 80 in notebooks (960 x 540 px PNGs).
+- Figures are deterministic: no timestamps, fixed SVG ids (``svg.hashsalt``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+
+import matplotlib as mpl
+
+# Okabe & Ito (2008). Yellow is kept in the list for completeness but not used for lines:
+# on a white background and a washed-out projector it is nearly invisible.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",  # the grey usually added to the palette for neutral elements
+}
+
+# Paul Tol's "muted" scheme without its pale cyan and sand (too faint on white), for other names.
+FALLBACK_COLORS = ("#332288", "#44AA99", "#117733", "#999933", "#CC6677", "#882255", "#AA4499")
+
+
+def _darker(hex_color: str, amount: float = 0.4) -> str:
+    """``hex_color`` mixed with ``amount`` of black (same hue, lower lightness)."""
+    rgb = [int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c * (1.0 - amount)):02X}" for c in rgb)
+
+
+_O = OKABE_ITO
+SCHEME_COLORS: dict[str, str] = {
+    # constants: no randomness at all
+    "zeros": _O["black"],
+    "ones": _O["grey"],
+    "constant": "#666666",
+    # fixed-scale distributions (ignore the layer's width)
+    "uniform": _O["sky_blue"],
+    "normal": _O["blue"],
+    "truncated_normal": _darker(_O["blue"]),
+    # fan-based schemes: one hue per family, the uniform variant a darker shade
+    "xavier_normal": _O["bluish_green"],
+    "xavier_uniform": _darker(_O["bluish_green"]),
+    "he_normal": _O["vermillion"],
+    "he_uniform": _darker(_O["vermillion"]),
+    "lecun_normal": "#882255",  # Tol's wine: Okabe-Ito has no hue left
+    "lecun_uniform": "#AA4499",
+    "orthogonal": _O["orange"],
+    "variance_scaling": "#44AA99",
+    # the source article's functions
+    "uniform_init": _O["sky_blue"],  # U(-0.1, 0.1): the same draw as `uniform`
+    "normal_init": _O["blue"],  # N(0, 0.1²): the same draw as `normal`
+    "he_init": _O["vermillion"],  # N(0, 2/n): the same draw as `he_normal`
+    "xavier_init": _O["reddish_purple"],  # std sqrt(1/(n+m)): half of Glorot's variance
+    "random_init": "#999933",  # U(-0.12, 0.12), bias column included (Tol's olive)
+}
+# The design's aliases wear their scheme's colour.
+for _family in ("uniform", "normal"):
+    SCHEME_COLORS[f"glorot_{_family}"] = SCHEME_COLORS[f"xavier_{_family}"]
+    SCHEME_COLORS[f"kaiming_{_family}"] = SCHEME_COLORS[f"he_{_family}"]
+del _family, _O
+
+# Curves labelled by activation (a gain sweep per activation, say) get these.
+ACTIVATION_COLORS: dict[str, str] = {
+    "identity": OKABE_ITO["grey"],
+    "sigmoid": OKABE_ITO["sky_blue"],
+    "tanh": OKABE_ITO["blue"],
+    "lecun_tanh": "#332288",
+    "relu": OKABE_ITO["vermillion"],
+    "leaky_relu": OKABE_ITO["orange"],
+    "elu": OKABE_ITO["reddish_purple"],
+    "selu": OKABE_ITO["bluish_green"],
+    "gelu": OKABE_ITO["black"],
+    "softplus": "#999933",
+}
+
+# Markers that tell apart two series of one figure that share a colour.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+SLIDE_SIZE = (12.0, 6.75)  # inches, 16:9
+DPI = 80  # notebook PNGs of 960 x 540 px; a slide deck scales them up without blur at 14 pt text
+BASE_FONT_SIZE = 14
+LAYER_CMAP = "viridis"
+HEATMAP_CMAP = "magma"
+
+COURSE_RC: dict[str, object] = {
+    "figure.figsize": SLIDE_SIZE,
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "figure.constrained_layout.use": True,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "font.size": BASE_FONT_SIZE,
+    "axes.titlesize": BASE_FONT_SIZE + 2,
+    "axes.labelsize": BASE_FONT_SIZE,
+    "xtick.labelsize": BASE_FONT_SIZE - 1,
+    "ytick.labelsize": BASE_FONT_SIZE - 1,
+    "legend.fontsize": BASE_FONT_SIZE - 1,
+    "legend.title_fontsize": BASE_FONT_SIZE - 1,
+    "figure.titlesize": BASE_FONT_SIZE + 4,
+    "axes.prop_cycle": mpl.cycler(
+        color=[OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "orange",
+                                      "reddish_purple", "sky_blue", "black")]
+    ),
+    "axes.grid": True,
+    "grid.color": "#D0D0D0",
+    "grid.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 1.0,
+    "lines.linewidth": 2.5,
+    "lines.markersize": 7,
+    "legend.frameon": False,
+    "image.cmap": LAYER_CMAP,
+    "svg.hashsalt": "nninit",  # deterministic SVG ids
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+}
+
+
+def scheme_color(name) -> str:
+    """The course colour of an initialisation scheme (a name or an initializer function).
+
+    Registry and article names have a fixed colour (:data:`SCHEME_COLORS`), activation names the
+    colour of :data:`ACTIVATION_COLORS`; any other name gets one of :data:`FALLBACK_COLORS`, picked
+    by a CRC32 of the name (stable across runs and machines, unlike ``hash``).
+    """
+    key = scheme_name(name)
+    if key in SCHEME_COLORS:
+        return SCHEME_COLORS[key]
+    if key in ACTIVATION_COLORS:
+        return ACTIVATION_COLORS[key]
+    return FALLBACK_COLORS[zlib.crc32(key.encode("utf-8")) % len(FALLBACK_COLORS)]
+
+
+def scheme_name(scheme) -> str:
+    """A label for ``scheme``: the string itself, or a function's ``__name__``."""
+    if isinstance(scheme, str):
+        return scheme
+    return getattr(scheme, "__name__", None) or type(scheme).__name__
+
+
+def series_styles(names) -> list[dict]:
+    """Line properties (colour, and a marker where colours repeat) for several named series.
+
+    The first series of each colour is drawn plain; a later one with the same colour (``he_init``
+    beside ``he_normal``, or a fallback collision) gets a marker, so no two look the same.
+    """
+    seen: dict[str, int] = {}
+    styles = []
+    for name in names:
+        color = scheme_color(name)
+        k = seen.get(color, 0)
+        seen[color] = k + 1
+        style = {"color": color}
+        if k:
+            style["marker"] = MARKERS[(k - 1) % len(MARKERS)]
+        styles.append(style)
+    return styles
+
+
+def layer_colors(n: int) -> list:
+    """``n`` colours along :data:`LAYER_CMAP`, first layer dark, last light (skips the palest end)."""
+    cmap = mpl.colormaps[LAYER_CMAP]
+    if n == 1:
+        return [cmap(0.0)]
+    return [cmap(0.9 * i / (n - 1)) for i in range(n)]
+
+
+@contextlib.contextmanager
+def course_style(**overrides):
+    """Context manager: the course's rcParams (plus ``overrides``), restored on exit."""
+    rc = dict(COURSE_RC)
+    rc.update(overrides)
+    with mpl.rc_context(rc):
+        yield
