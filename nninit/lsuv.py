@@ -6,7 +6,8 @@
    |v − 1| < tol or ``max_iter`` rescalings were made. Biases are left as they are.
 
 With zero biases Var(s_l) is exactly proportional to std(W_l)², so one rescaling per layer reaches
-unit variance; the loop matters when biases are not zero. What LSUV learns is a gain
+unit variance; the loop matters when biases are not zero (it converges while the biases alone have
+variance below 1; with Var(b_l) >= 1 no scale of W_l can reach it, and the layer uses ``max_iter``). What LSUV learns is a gain
 g_l = std(W_l)·√fan_in: for N(0, 1) inputs g_1 = 1, and deeper layers settle at 1/√E[φ(s)²] with
 s ~ N(0, 1): √2 for ReLU, ≈ 1.59 for tanh (slightly beyond tanh's critical gain 1, i.e. chaotic).
 
