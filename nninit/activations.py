@@ -65,6 +65,7 @@ def _relu(x):
 
 
 def _relu_grad(x):
+    x = np.asarray(x)  # a Python float has no .dtype
     return (x > 0).astype(x.dtype)
 
 
@@ -73,6 +74,7 @@ def _leaky_relu(slope):
         return np.where(x > 0, x, slope * x)
 
     def grad(x):
+        x = np.asarray(x)
         return np.where(x > 0, 1.0, slope).astype(x.dtype)
 
     return fn, grad
@@ -85,6 +87,7 @@ def _elu(alpha, scale=1.0):
         return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
     def grad(x):
+        x = np.asarray(x)
         return scale * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype)
 
     return fn, grad
