@@ -52,8 +52,10 @@ KINDS = {
     "grad_act": "gradient dL/da",
     "grad_W": "weight gradient dL/dW",
 }
+# The short symbol of each field, for axis labels where space is tight.
+SYMBOLS = {"pre": "s", "act": "a", "grad_pre": "dL/ds", "grad_act": "dL/da", "grad_W": "dL/dW"}
 # Which theory.predict field goes with which probe field (grad_pre is relative to the output layer's).
-_THEORY_FIELD = {"pre": "pre_std", "act": "act_std", "grad_pre": "grad_pre_std"}
+_THEORY_FIELD = {"pre": "pre_std", "act": "act_std", "grad_pre": "grad_pre_std", "grad_act": "grad_act_std"}
 
 ZERO_SHARE_SHOWN = 0.01  # exact zeros above this share are taken out of a histogram and reported
 CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999")
@@ -439,7 +441,7 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
                 axes[1].plot(depth, np.asarray(pred.act_mean)[: len(std)], color=style["color"], ls="--", lw=2)
             elif pred is not None and kind == "pre":
                 axes[1].plot(depth, np.zeros(len(std)), color=style["color"], ls="--", lw=2)
-    ylabel = f"std of {KINDS[kind]}" + (" (÷ output layer's)" if kind.startswith("grad") else "")
+    ylabel = f"std of {SYMBOLS[kind]}" + (" (output layer = 1)" if kind.startswith("grad") else "")
     _depth_axis(axes[0], depth_max, ylabel)
     if _has_positive_data(axes[0]):
         axes[0].set_yscale("log")
@@ -450,7 +452,7 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
                     Line2D([], [], color="#555555", ls="--", lw=2, label="theory (mean field)")]
     _legend(axes[0], handles, loc="best", fontsize=12)
     if show_mean:
-        _depth_axis(axes[1], depth_max, f"mean of {KINDS[kind]}")
+        _depth_axis(axes[1], depth_max, f"mean of {SYMBOLS[kind]}")
     if ax is None:
         fig.suptitle(title or f"how the signal travels through depth: std of {KINDS[kind]}")
     elif title:
@@ -529,10 +531,9 @@ def _heatmap_cmap():
 
     from .style import HEATMAP_CMAP
 
-    cmap = mpl.colormaps[HEATMAP_CMAP].copy()
-    cmap.set_bad(cmap(0.0))  # empty bins look like the smallest share, not like the white page
-    cmap.set_under(cmap(0.0))
-    return cmap
+    cmap = mpl.colormaps[HEATMAP_CMAP]
+    # empty bins look like the smallest share, not like the white page
+    return cmap.with_extremes(bad=cmap(0.0), under=cmap(0.0))
 
 
 def _step_edges(steps: np.ndarray) -> np.ndarray:

@@ -1,0 +1,196 @@
+"""The interactive explorer of notebook 06: pick a depth, width, activation, scheme and gain, see
+every layer's distribution and the std against depth beside the mean-field theory.
+
+The drawing is a plain function, :func:`explore`, that returns a Figure (so it runs without a
+browser, in tests and in a notebook that is read without a kernel); :func:`explorer` only wires
+ipywidgets controls to it. In a notebook::
+
+    from nninit.widgets import explorer, explore
+    explorer()          # live: sliders and a "train" button (needs a running kernel)
+    explore()           # the default state as a static figure, stored with the notebook
+
+The network is ``[64] + [width] * depth + [10]``, fed the first 256 of the shipped 8x8 digits
+(standardised, shuffled with a fixed seed), so the "train" button has a real task to learn. Its
+weights are drawn by ``scheme`` and multiplied by ``gain`` (biases zero); the theory line uses
+``gain² · initializers.variance(scheme, (fan_in, fan_out))`` per layer and the measured E[x²] of
+that batch. Everything is seeded: the same controls always draw the same figure.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import data, plots
+from .mlp import MLP
+from .style import DPI, SLIDE_SIZE, course_style, scheme_color
+from .training import fit
+
+DEFAULTS = {"depth": 10, "width": 128, "activation": "tanh", "scheme": "xavier_normal", "gain": 1.0, "seed": 0}
+SCHEMES = ("zeros", "uniform", "normal", "truncated_normal", "xavier_uniform", "xavier_normal",
+           "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "orthogonal")
+ACTIVATIONS = ("tanh", "relu", "leaky_relu", "sigmoid", "selu", "elu", "gelu", "identity")
+WIDTHS = (16, 32, 64, 128, 256)
+MAX_DEPTH = 30
+TRAIN_STEPS = 300
+PROBE_BATCH = 256
+N_CLASSES = 10
+
+
+@functools.lru_cache(maxsize=1)
+def _digits():
+    """Standardised digits split into (X_train, y_train, X_val, y_val), fixed seed; cached."""
+    X, y = data.digits()
+    X_tr, X_val, y_tr, y_val = data.train_test_split(X, y, test_fraction=0.25, rng=0)
+    X_tr, X_val = data.standardize(X_tr, X_val)
+    return X_tr.astype(np.float32), y_tr, X_val.astype(np.float32), y_val
+
+
+def _with_gain(scheme: str, gain: float):
+    """``scheme``'s initializer, its draws multiplied by ``gain`` (the name itself when gain = 1)."""
+    if gain == 1.0:
+        return scheme
+    from . import initializers
+
+    draw = initializers.get(scheme)
+
+    def scaled(shape, *, rng=None, dtype=None):
+        return gain * draw(shape, rng=rng, dtype=dtype)
+
+    scaled.__name__ = f"{scheme} x {gain:g}"
+    return scaled
+
+
+def network(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULTS["activation"],
+            scheme=DEFAULTS["scheme"], gain=DEFAULTS["gain"], *, seed=DEFAULTS["seed"]) -> MLP:
+    """The explorer's network ``[64] + [width] * depth + [10]``, weights ``gain × scheme``."""
+    sizes = [64] + [int(width)] * int(depth) + [N_CLASSES]
+    return MLP(sizes, activation=activation, init=_with_gain(scheme, float(gain)), rng=seed)
+
+
+def explore(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULTS["activation"],
+            scheme=DEFAULTS["scheme"], gain=DEFAULTS["gain"], *, seed=DEFAULTS["seed"], train_steps=0,
+            fig=None) -> Figure:
+    """Draw the explorer's figure for these controls and return it.
+
+    Left: every hidden layer's activation distribution (one line per layer, coloured by depth;
+    at most 10 layers, evenly spread). Right, top: std of the pre-activations against depth; right,
+    bottom: std of the back-propagated gradients dL/ds (relative to the output layer's); each
+    measured (solid) beside the mean-field theory at initialisation (dashed), on log axes.
+    With ``train_steps`` > 0 the network is first trained that many SGD steps (momentum 0.9,
+    lr 0.01, batch 64) on the digits, and the figure shows the trained network (the theory line
+    still describes the initialisation); the title gives the validation accuracy or the divergence.
+    """
+    net = network(depth, width, activation, scheme, gain, seed=seed)
+    X_tr, y_tr, X_val, y_val = _digits()
+    status = "at initialisation"
+    if train_steps:
+        status = _train(net, X_tr, y_tr, X_val, y_val, int(train_steps), seed)
+    X = X_tr[:PROBE_BATCH]
+    probe = net.probe(X, rng=seed)
+    prediction = plots.theory_for(scheme, activation, net.sizes, gain=float(gain),
+                                  input_var=float(np.mean(np.square(X, dtype=np.float64))))
+    with course_style():
+        if fig is None:
+            fig = Figure(figsize=SLIDE_SIZE)
+        axes = fig.subplot_mosaic([["dist", "fwd"], ["dist", "bwd"]], width_ratios=(1.15, 1))
+        plots.layer_densities(probe, "act", ax=axes["dist"], max_layers=10)
+        for key, kind, title in (("fwd", "pre", "forward: pre-activations"),
+                                 ("bwd", "grad_pre", "backward: gradients")):
+            plots.std_vs_depth({scheme: probe}, kind=kind, predictions={scheme: prediction}, ax=axes[key],
+                               title=title)
+        axes["fwd"].set_xlabel("")
+        fig.suptitle(f"{depth} × {width} {activation}, {scheme} × gain {gain:g}: {status}",
+                     color=scheme_color(scheme))
+    return fig
+
+
+def _train(net, X_tr, y_tr, X_val, y_val, steps: int, seed: int) -> str:
+    """Train ``net`` about ``steps`` SGD steps in place; a status line for the title."""
+    batch = 64
+    per_epoch = -(-len(X_tr) // batch)
+    epochs = max(1, -(-steps // per_epoch))
+    h = fit(net, X_tr, y_tr, epochs=epochs, batch_size=batch, lr=0.01, momentum=0.9,
+            X_val=X_val, y_val=y_val, record_every=max(1, steps), rng=seed)
+    if h.diverged_at is not None:
+        return f"diverged at step {h.diverged_at} ({h.reason})"
+    return f"after {h.n_steps} SGD steps, validation accuracy {h.val_accuracy[-1]:.0%}"
+
+
+def render_png(fig: Figure) -> bytes:
+    """``fig`` as PNG bytes at the notebook resolution (no metadata, so the bytes are reproducible)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def explorer(**initial):
+    """The live explorer: controls for depth, width, activation, scheme, gain and seed, a button
+    that trains the current network for a few hundred steps, and the figure of :func:`explore`.
+
+    ``initial`` overrides :data:`DEFAULTS`. Returns an ``ipywidgets.VBox``; display it in a notebook
+    (it needs a running kernel; for a stored notebook, show :func:`explore`'s figure beside it).
+    The box's ``.update(**controls)`` sets controls as a student would (each change redraws), and
+    ``.figure`` is the Figure last drawn (both for tests and scripts).
+    """
+    import ipywidgets as w
+
+    values = {**DEFAULTS, **initial}
+    style = {"description_width": "80px"}
+    controls = {
+        "depth": w.IntSlider(value=values["depth"], min=1, max=MAX_DEPTH, description="depth",
+                             continuous_update=False, style=style),
+        "width": w.SelectionSlider(value=values["width"], options=WIDTHS, description="width",
+                                   continuous_update=False, style=style),
+        "activation": w.Dropdown(value=values["activation"], options=ACTIVATIONS, description="activation",
+                                 style=style),
+        "scheme": w.Dropdown(value=values["scheme"], options=SCHEMES, description="scheme", style=style),
+        "gain": w.FloatLogSlider(value=values["gain"], base=2, min=-2, max=2, step=0.125, description="gain",
+                                 readout_format=".3g", continuous_update=False, style=style),
+        "seed": w.BoundedIntText(value=values["seed"], min=0, max=9999, description="seed", style=style,
+                                 layout=w.Layout(width="160px")),
+    }
+    button = w.Button(description=f"train {TRAIN_STEPS} steps", icon="play",
+                      tooltip=f"{TRAIN_STEPS} SGD steps on the digits, then redraw")
+    status = w.Label(value="")
+    image = w.Image(format="png", layout=w.Layout(width="100%", max_width=f"{int(SLIDE_SIZE[0] * DPI)}px"))
+
+    def draw(train_steps=0):
+        args = {k: c.value for k, c in controls.items()}
+        seed = args.pop("seed")
+        fig = explore(**args, seed=seed, train_steps=train_steps)
+        image.value = render_png(fig)
+        box.figure = fig
+        status.value = "trained" if train_steps else ""
+
+    def on_change(_change):
+        draw()
+
+    def on_train(_button):
+        status.value = "training…"
+        button.disabled = True
+        try:
+            draw(TRAIN_STEPS)
+        finally:
+            button.disabled = False
+
+    for c in controls.values():
+        c.observe(on_change, names="value")
+    button.on_click(on_train)
+
+    row1 = w.HBox([controls["depth"], controls["width"], controls["gain"]])
+    row2 = w.HBox([controls["activation"], controls["scheme"], controls["seed"], button, status])
+    box = w.VBox([row1, row2, image])
+
+    def update(**changes):
+        """Set controls as a student would (one redraw per changed control); returns the PNG."""
+        for k, v in changes.items():
+            controls[k].value = v
+        return image.value
+
+    box.controls, box.button, box.image, box.update = controls, button, image, update
+    draw()
+    return box
