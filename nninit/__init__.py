@@ -6,7 +6,7 @@ its instruments. Plots and widgets live in ``nninit.plots`` and ``nninit.widgets
 only when asked for, so that ``import nninit`` never loads matplotlib or ipywidgets.
 """
 
-from . import activations, initializers
+from . import activations, data, initializers, theory
 from .article import he_init, normal_init, random_init, random_init_loop, uniform_init, xavier_init
 from .initializers import (
     available,
@@ -28,6 +28,10 @@ from .initializers import (
     xavier_uniform,
     zeros,
 )
+
+from .lsuv import lsuv
+from .mlp import MLP, Probe
+from .training import History, fit
 
 glorot_uniform, glorot_normal = xavier_uniform, xavier_normal
 kaiming_uniform, kaiming_normal = he_uniform, he_normal
