@@ -5,7 +5,9 @@
 The network: ``depth`` dense layers of ``width`` × ``width`` (sizes = [width] * (depth + 1)), ReLU
 between them, a linear output layer, softmax cross-entropy on random labels, float32. A step is
 forward, backward and a plain SGD update (lr 0.01), measured the way ``fit`` runs it
-(``MLP.trace`` → ``mlp.cross_entropy`` → ``MLP.backward`` → ``training.SGD.step``).
+(``MLP.trace`` → ``mlp.cross_entropy`` → divergence checks → ``MLP.backward`` → checks →
+``training.SGD.step``, reusing the previous step's arrays as ``fit`` does). A second nninit row adds
+the per-layer recorder, to show what a recorded step costs.
 
 Baselines:
 - PyTorch: ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``, ``F.cross_entropy``, ``optim.SGD``;
@@ -13,7 +15,8 @@ Baselines:
 - matmuls alone: the 3·depth − 1 matrix products of the step (forward a @ W, weight gradient aᵀ @ g,
   input gradient g @ Wᵀ; none for the input), with numpy allocating the results as the MLP does.
 
-Each figure is the median over ``repeats`` timed steps after warm-up. Targets (design.md): nninit
+Each figure is the median over ``repeats`` timed steps after warm-up, timed in interleaved blocks so
+that background load hits every contender alike. Targets (design.md): nninit
 within 1.5× of PyTorch and within 2× of its matmuls alone. Both libraries run on the same number of
 threads (numpy's BLAS and torch's intra-op pool; printed). On machines where OPENBLAS_CORETYPE is
 forced (see the environment notes), numpy may use a slower kernel: the table prints the one in use.
@@ -32,32 +35,52 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from nninit.mlp import MLP, cross_entropy  # noqa: E402
-from nninit.training import SGD  # noqa: E402
+from nninit.training import SGD, _backward_problem, _forward_problem, _Recorder  # noqa: E402
 
 
-def median_time(fn, repeats: int, warmup: int = 20) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def median_times(steps: dict, repeats: int, block: int = 5, warmup: int = 10) -> dict:
+    """Median seconds per call of each function, timed in interleaved blocks of ``block`` calls.
+
+    Interleaving (A, B, C, A, B, C, ...) exposes every contender to the same background load, so
+    that their ratios stay meaningful on a busy machine.
+    """
+    for fn in steps.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in steps}
+    for _ in range(max(1, repeats // block)):
+        for name, fn in steps.items():
+            t0 = time.perf_counter()
+            for _ in range(block):
+                fn()
+            times[name].append((time.perf_counter() - t0) / block)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
-def nninit_step(width, depth, batch, rng):
+def nninit_step(width, depth, batch, rng, record=False):
+    """One step exactly as ``fit`` runs it: the batch's forward pass into last step's arrays, the
+    loss, the divergence checks, the backward pass, the checks, the SGD update (and the recorder)."""
     net = MLP([width] * (depth + 1), activation="relu", init="he_normal", rng=0, dtype=np.float32)
     X = rng.standard_normal((batch, width), dtype=np.float32)
     y = rng.integers(0, width, batch)
     params = [p for layer in net.layers for p in (layer.W, layer.b)]
     opt = SGD(params, lr=0.01)
+    recorder = _Recorder(net, n_steps=1, record_every=1) if record else None
+    state = {"trace": None, "grads": None}
 
     def step():
-        trace = net.trace(X)
-        _, g = cross_entropy(trace.output, y)
-        grads = net.backward(trace, g)
-        opt.step(params, [p for l in range(net.n_layers) for p in (grads.W[l], grads.b[l])])
+        trace = net.trace(X, out=state["trace"])
+        value, g = cross_entropy(trace.output, y)
+        assert _forward_problem(value, trace) is None
+        grads = net.backward(trace, g, out=state["grads"])
+        assert _backward_problem(grads) is None
+        if recorder is not None:
+            recorder.n = 0
+            recorder.record(0, trace, grads, net.layers)
+        deltas = opt.step(params, [p for l in range(net.n_layers) for p in (grads.W[l], grads.b[l])])
+        if recorder is not None:
+            recorder.record_update(deltas[0::2])
+        state["trace"], state["grads"] = trace, grads
 
     return step
 
@@ -107,7 +130,16 @@ def main(argv=None):
     parser.add_argument("--width", type=int, default=256)
     parser.add_argument("--depth", type=int, default=8)
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for numpy's BLAS (needs threadpoolctl) and torch; default: as installed")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(args.threads)
+        except ImportError:
+            print("threadpoolctl is not installed: numpy keeps its default number of threads")
     rng = np.random.default_rng(0)
     shape = dict(width=args.width, depth=args.depth, batch=args.batch)
 
@@ -122,17 +154,21 @@ def main(argv=None):
     print(f"network: {args.depth} layers of {args.width}x{args.width}, batch {args.batch}, float32, "
           f"median of {args.repeats} steps")
 
-    results = {
-        "nninit step": median_time(nninit_step(**shape, rng=rng), args.repeats),
-        "matmuls alone": median_time(matmul_step(**shape, rng=rng), args.repeats),
+    steps = {
+        "nninit step": nninit_step(**shape, rng=rng),
+        "matmuls alone": matmul_step(**shape, rng=rng),
     }
     try:
         import torch
 
+        if args.threads is not None:
+            torch.set_num_threads(args.threads)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-        results["PyTorch step"] = median_time(torch_step(**shape, rng=rng), args.repeats)
+        steps["PyTorch step"] = torch_step(**shape, rng=rng)
     except ImportError:
         print("PyTorch is not installed: skipping the PyTorch baseline (pip install torch to run it)")
+    steps["nninit + record"] = nninit_step(**shape, rng=rng, record=True)
+    results = median_times(steps, args.repeats)
 
     ours = results["nninit step"]
     print()
@@ -140,6 +176,9 @@ def main(argv=None):
     targets = {"matmuls alone": "< 2.0", "PyTorch step": "< 1.5"}
     for name, t in results.items():
         print(f"{name:16s}{t * 1e3:10.3f}{ours / t:16.2f}{targets.get(name, ''):>10s}")
+    extra = results["nninit + record"] - ours
+    print(f"\nrecording costs {extra * 1e3:.3f} ms per recorded step: +{extra / ours:.0%} of a step when every"
+          f" step is recorded, +{extra / ours / 10:.1%} with fit's default record_every=10")
 
 
 if __name__ == "__main__":

@@ -287,13 +287,13 @@ class MLP:
         when the batch size matches, else ignored), so that a training loop allocates nothing per step.
         """
         a = self._input(X)
-        reuse = _reusable(out, a.shape[0], self.dtype)
+        slot = _slots(out, a.shape[0], self.dtype)        # slot("pre", l): an array to overwrite, or None
         trace = Trace(a, [], [])
         last = self.n_layers - 1
         for l, layer in enumerate(self.layers):
-            s = np.matmul(a, layer.W, out=out.pre[l] if reuse else None)  # (N, fan_in) @ (fan_in, fan_out)
-            s += layer.b                                                   # in place, broadcast over rows
-            a = s if l == last else self._phi(s, out.act[l] if reuse and out.act[l] is not out.pre[l] else None)
+            s = np.matmul(a, layer.W, out=slot("pre", l))  # (N, fan_in) @ (fan_in, fan_out) -> (N, fan_out)
+            s += layer.b                                    # in place, broadcast over the N rows
+            a = s if l == last else self._phi(s, out=slot("act", l))
             trace.pre.append(s)
             trace.act.append(a)
         return trace
@@ -341,21 +341,17 @@ class MLP:
         changed. ``out``: Gradients from an earlier call whose arrays may be overwritten (as in ``trace``).
         """
         L = self.n_layers
-        reuse = _reusable(out, grad_out.shape[0], self.dtype) and not input_grad
+        slot = _slots(None if input_grad else out, grad_out.shape[0], self.dtype)
         grads = Gradients([None] * L, [None] * L, [None] * L, [None] * L)
-        g_a = grad_out                                           # dL/da_L = dL/ds_L: linear output
+        g_a = grad_out                                     # dL/da_L = dL/ds_L: the output is linear
         for l in reversed(range(L)):
-            if l == L - 1:
-                g_s = g_a
-            else:
-                g_s = self._phi_grad_times(g_a, trace.pre[l], out.pre[l] if reuse else None)
+            g_s = g_a if l == L - 1 else self._phi_grad_times(g_a, trace.pre[l], out=slot("pre", l))
             a_in = trace.X if l == 0 else trace.act[l - 1]
             grads.act[l], grads.pre[l] = g_a, g_s
-            grads.W[l] = np.matmul(a_in.T, g_s, out=out.W[l] if reuse else None)   # (fan_in, N) @ (N, fan_out)
-            grads.b[l] = g_s.sum(axis=0)
+            grads.W[l] = np.matmul(a_in.T, g_s, out=slot("W", l))          # (fan_in, N) @ (N, fan_out)
+            grads.b[l] = g_s.sum(axis=0)                                    # (fan_out,)
             if l > 0 or input_grad:
-                W_T = self.layers[l].W.T
-                g_a = np.matmul(g_s, W_T, out=out.act[l - 1] if reuse else None)  # dL/da_{l-1} (N, fan_in)
+                g_a = np.matmul(g_s, self.layers[l].W.T, out=slot("act", l - 1))  # dL/da_{l-1} (N, fan_in)
         if input_grad:
             grads.X = g_a
         return grads
@@ -405,12 +401,12 @@ _IN_PLACE = {
 }
 
 
-def _reusable(old, n: int, dtype) -> bool:
-    """True if the arrays of ``old`` (a Trace or Gradients) fit a batch of ``n`` rows of ``dtype``."""
-    if old is None:
-        return False
-    first = old.pre[0] if old.pre else None
-    return first is not None and first.shape[0] == n and first.dtype == dtype
+def _slots(old, n: int, dtype):
+    """``slot(name, l)``: the array ``old.<name>[l]`` to overwrite, or None (allocate) when there is
+    no ``old`` (a Trace or Gradients) or its arrays were made for another batch size or dtype."""
+    if old is None or not old.pre or old.pre[0].shape[0] != n or old.pre[0].dtype != dtype:
+        return lambda name, l: None
+    return lambda name, l: getattr(old, name)[l]
 
 
 def loss_function(name: str):

@@ -41,13 +41,21 @@ def abs_histogram(x: np.ndarray) -> np.ndarray:
     |x| >= 1e4 in the last bin. Computed as floor(4·(log10|x| + 8)), clipped, then counted. ``x``
     must be finite.
     """
-    with np.errstate(divide="ignore"):          # log10(0) = -inf is wanted: it lands in bin 0
-        pos = np.log10(np.abs(x))
-    pos -= HIST_LOW
-    pos *= HIST_PER_DECADE
-    np.clip(pos, 0, N_BINS - 1, out=pos)
-    counts = np.bincount(pos.astype(np.intp).ravel(), minlength=N_BINS)
+    buf = np.abs(x)                                  # one new array; all that follows is in place
+    np.maximum(buf, 10.0 ** (HIST_LOW - 1), out=buf)  # zeros would make log10 slow (and -inf): bin 0
+    np.log10(buf, out=buf)
+    buf -= HIST_LOW
+    buf *= HIST_PER_DECADE
+    np.clip(buf, 0, N_BINS - 1, out=buf)
+    counts = np.bincount(buf.astype(np.intp).ravel(), minlength=N_BINS)
     return counts / x.size
+
+
+def _mean_std(x: np.ndarray) -> tuple[float, float]:
+    """Mean and std of all entries of ``x``, in two passes (x − mean, then a dot product)."""
+    m = x.mean()
+    d = (x - m).ravel()
+    return float(m), math.sqrt(float(np.dot(d, d)) / d.size)
 
 
 @dataclass
@@ -213,10 +221,8 @@ class _Recorder:
         last = len(layers) - 1
         for l in range(len(layers)):
             a, g = trace.act[l], grads.act[l]
-            s["act_mean"][r, l] = a.mean(dtype=np.float64)
-            s["act_std"][r, l] = a.std(dtype=np.float64)
-            s["grad_mean"][r, l] = g.mean(dtype=np.float64)
-            s["grad_std"][r, l] = g.std(dtype=np.float64)
+            s["act_mean"][r, l], s["act_std"][r, l] = _mean_std(a)
+            s["grad_mean"][r, l], s["grad_std"][r, l] = _mean_std(g)
             gw = grads.W[l].ravel()
             s["grad_W_norm"][r, l] = math.sqrt(float(np.dot(gw, gw)))
             self.act_hist[r, l] = abs_histogram(a)
@@ -226,13 +232,13 @@ class _Recorder:
                     s["saturated"][r, l] = self.activation.saturated(a).mean()
                 if self.activation.rectifier:
                     s["dead"][r, l] = np.mean(trace.pre[l].max(axis=0) <= 0)
-        self._w_std = [layer.W.std(dtype=np.float64) for layer in layers]
+        self._w_std = [_mean_std(layer.W)[1] for layer in layers]
 
     def record_update(self, deltas_W):
         """std(ΔW)/std(W) for the update that followed the last record."""
         r = self.n
         for l, (d, w_std) in enumerate(zip(deltas_W, self._w_std)):
-            d_std = d.std(dtype=np.float64)
+            d_std = _mean_std(d)[1]
             self.stats["update_ratio"][r, l] = d_std / w_std if w_std > 0 else (np.inf if d_std > 0 else np.nan)
         self.n += 1
 
@@ -280,24 +286,10 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
     t = targets(loss, y, n, n_out, arg="y")
     if loss == "mse":
         t = t.astype(net.dtype)
-    labels = _labels(np.asarray(y))
+    # accuracy needs class labels: always for cross-entropy, for MSE only with several outputs
+    labels = _labels(np.asarray(y)) if loss == "cross_entropy" or n_out > 1 else None
     epochs = _checks.positive_int("epochs", epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
-    lr = _checks.real("lr", lr, positive=True)
-    _checks.choice("optimizer", optimizer, OPTIMIZERS)
-    momentum = _checks.real("momentum", momentum, nonnegative=True)
-    if momentum >= 1:
-        raise ValueError(f"momentum must be in [0, 1); got {momentum!r}")
-    if not isinstance(nesterov, (bool, np.bool_)):
-        raise TypeError(f"nesterov must be True or False; got {nesterov!r}")
-    if nesterov and (optimizer != "sgd" or momentum == 0):
-        raise ValueError(f"nesterov=True needs optimizer='sgd' and momentum > 0; got optimizer={optimizer!r},"
-                         f" momentum={momentum!r}")
-    if optimizer != "sgd" and momentum:
-        raise ValueError(f"momentum is for optimizer='sgd'; optimizer={optimizer!r} got momentum={momentum!r}"
-                         " (Adam's are betas)")
-    betas = _check_betas(betas)
-    eps = _checks.real("eps", eps, positive=True)
     record_every = _checks.positive_int("record_every", record_every)
     gen = _checks.generator(rng)
     val = None
@@ -309,11 +301,12 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
         Xv = net._input(X_val, "X_val")
         _check_finite("X_val", Xv)
         tv = targets(loss, y_val, Xv.shape[0], n_out, arg="y_val")
-        val = (Xv, tv.astype(net.dtype) if loss == "mse" else tv, _labels(np.asarray(y_val)))
+        val = (Xv, tv.astype(net.dtype) if loss == "mse" else tv,
+               _labels(np.asarray(y_val)) if labels is not None else None)
 
     loss_fn = loss_function(loss)
     params = [p for layer in net.layers for p in (layer.W, layer.b)]
-    opt = SGD(params, lr, momentum, nesterov) if optimizer == "sgd" else Adam(params, lr, betas, eps)
+    opt = _optimizer(params, optimizer, lr, momentum, nesterov, betas, eps)
     steps_per_epoch = -(-n // batch_size)
     n_steps = epochs * steps_per_epoch
     rec = _Recorder(net, n_steps, record_every)
@@ -371,11 +364,31 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
         val_accuracy=epoch_stats[3, :e].copy() if val is not None else np.zeros(0),
         diverged_at=diverged_at, reason=reason,
         layer_names=layer_names(net.n_layers),
-        config=dict(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, momentum=momentum,
-                    nesterov=bool(nesterov), loss=loss, record_every=record_every, sizes=list(net.sizes),
+        config=dict(epochs=epochs, batch_size=batch_size, lr=opt.lr, optimizer=optimizer,
+                    momentum=getattr(opt, "momentum", 0.0), nesterov=bool(nesterov), loss=loss, record_every=record_every, sizes=list(net.sizes),
                     activation=net.activation.name),
         **recorded,
     )
+
+
+def _optimizer(params, optimizer, lr, momentum, nesterov, betas, eps):
+    """Check the optimizer's arguments and build it."""
+    _checks.choice("optimizer", optimizer, OPTIMIZERS)
+    lr = _checks.real("lr", lr, positive=True)
+    momentum = _checks.real("momentum", momentum, nonnegative=True)
+    if momentum >= 1:
+        raise ValueError(f"momentum must be in [0, 1); got {momentum!r}")
+    if not isinstance(nesterov, (bool, np.bool_)):
+        raise TypeError(f"nesterov must be True or False; got {nesterov!r}")
+    if nesterov and (optimizer != "sgd" or momentum == 0):
+        raise ValueError(f"nesterov=True needs optimizer='sgd' and momentum > 0; got optimizer={optimizer!r},"
+                         f" momentum={momentum!r}")
+    if optimizer != "sgd" and momentum:
+        raise ValueError(f"momentum is for optimizer='sgd'; optimizer={optimizer!r} got momentum={momentum!r}"
+                         " (Adam's are betas)")
+    betas = _check_betas(betas)
+    eps = _checks.real("eps", eps, positive=True)
+    return SGD(params, lr, momentum, bool(nesterov)) if optimizer == "sgd" else Adam(params, lr, betas, eps)
 
 
 def _forward_problem(value, trace) -> str | None:
