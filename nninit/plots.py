@@ -31,9 +31,11 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
+from matplotlib import patheffects as _patheffects
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from . import activations as _activations
 from . import initializers as _initializers
@@ -57,6 +59,10 @@ SYMBOLS = {"pre": "s", "act": "a", "grad_pre": "dL/ds", "grad_act": "dL/da", "gr
 # Which theory.predict field goes with which probe field (grad_pre is relative to the output layer's).
 _THEORY_FIELD = {"pre": "pre_std", "act": "act_std", "grad_pre": "grad_pre_std", "grad_act": "grad_act_std"}
 
+# Theory: dashed, drawn over the measured dots with a white outline, so that it stays visible
+# exactly where it agrees with the measurement.
+_THEORY_LINE = {"ls": "--", "lw": 2.5, "zorder": 3,
+                "path_effects": [_patheffects.withStroke(linewidth=4.5, foreground="white")]}
 ZERO_SHARE_SHOWN = 0.01  # exact zeros above this share are taken out of a histogram and reported
 CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999")
 
@@ -218,7 +224,7 @@ def _histogram(x, edges) -> tuple[np.ndarray, float]:
 def _compact_ticks(ax, axis: str = "x", nbins: int = 4) -> None:
     """Few ticks, labelled like 0.25 or 5e-7, without matplotlib's offset text (which collides
     with labels under small panels)."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import FuncFormatter
 
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(MaxNLocator(nbins=nbins, symmetric=False))
@@ -234,6 +240,15 @@ def _log_safe(values) -> np.ndarray:
 
 def _log10(values) -> np.ndarray:
     return np.log10(_log_safe(values))
+
+
+def _widen_log_axis(ax, decades: float = 1.0) -> None:
+    """Make a log y-axis span at least ``decades``, centred on its data: a flat curve (He's std,
+    constant within noise) then looks flat instead of zoomed into wiggles."""
+    lo, hi = ax.get_ylim()
+    if 0 < lo < hi and np.log10(hi / lo) < decades:
+        mid = 0.5 * (np.log10(lo) + np.log10(hi))
+        ax.set_ylim(10 ** (mid - decades / 2), 10 ** (mid + decades / 2))
 
 
 def _label_log_axis(ax, axis: str = "y") -> None:
@@ -310,6 +325,13 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
     return fig
 
 
+def _density_bins(n_values: int) -> int:
+    """An odd number of bins (0 sits in the middle of one) from 21 to 101, ~ √n / 1.5, so that
+    small layers are not drawn as noise."""
+    n = int(np.clip(np.sqrt(n_values) / 1.5, 21, 101))
+    return n if n % 2 else n + 1
+
+
 def _default_title(probe, act) -> str:
     sizes = getattr(probe, "sizes", None)
     parts = []
@@ -321,15 +343,16 @@ def _default_title(probe, act) -> str:
 
 
 @_styled
-def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=101, max_layers=10,
+def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=None, max_layers=10,
                     ax=None, legend=True, title=None) -> Figure:
     """Karpathy's picture: one axis per field in ``kinds``, each layer's distribution as a line.
 
     Lines are coloured by depth (viridis: dark near the input, yellow deep); the legend gives each
     layer's std and, for activations, its saturated, dead and zero shares. One x-range per axis
     covers every layer, so shrinking layers become narrowing spikes. ``ax``: an Axes (one kind) or
-    a sequence of Axes (one per kind) to draw into. y: % of the layer's values per bin (exact zeros
-    left out and counted in the legend when they are more than 1%).
+    a sequence of Axes (one per kind) to draw into. ``bins``: by default 21 to 101, growing with
+    the number of values. y: % of the layer's values per bin (exact zeros left out and counted in
+    the legend when they are more than 1%).
     """
     kinds = _as_kinds(kinds)
     n_layers = len(probe.pre)
@@ -347,7 +370,8 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=10
     colors = layer_colors(len(idx))
     for ax_k, kind in zip(axes, kinds):
         arrays = [getattr(probe, kind)[i] for i in idx]
-        edges = np.linspace(*_shared_range(arrays), bins + 1)
+        n_bins = bins or _density_bins(min(np.size(x) for x in arrays))
+        edges = np.linspace(*_shared_range(arrays), n_bins + 1)
         centres = 0.5 * (edges[:-1] + edges[1:])
         peak = 0.0
         for color, i, x in zip(colors, idx, arrays):
@@ -426,30 +450,37 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
         std = _measured(probe, kind, "std")
         depth = np.arange(1, len(std) + 1)
         depth_max = max(depth_max, len(std))
-        marker = style.get("marker", "o" if len(std) <= 12 else None)
-        off_scale = not np.any(np.isfinite(_log_safe(std)))
-        name = f"{label} (std = 0: off the log scale)" if off_scale else label
-        axes[0].plot(depth, _log_safe(std), color=style["color"], marker=marker, label=name)
+        # measured: dots on a thin line; theory: a thick dashed line, visible even where they agree
+        dots = {"color": style["color"], "lw": 1.2, "marker": style.get("marker", "o"),
+                "ms": 6 if len(std) <= 15 else 4.5}
+        name = label
+        if not np.any(np.isfinite(_log_safe(std))):
+            name += " (std = 0: off the log scale)" if np.all(std == 0) else " (std not finite)"
+        axes[0].plot(depth, _log_safe(std), label=name, **dots)
         pred = predictions.get(label)
         field = _THEORY_FIELD.get(kind)
         if pred is not None and field is not None:
-            axes[0].plot(depth, _log_safe(np.asarray(getattr(pred, field))[: len(std)]),
-                         color=style["color"], ls="--", lw=2)
+            axes[0].plot(depth, _log_safe(np.asarray(getattr(pred, field))[: len(std)]), **_THEORY_LINE,
+                         color=style["color"], **({"marker": "_", "ms": 30} if len(std) == 1 else {}))
         if show_mean:
-            axes[1].plot(depth, _measured(probe, kind, "mean"), color=style["color"], marker=marker)
-            if pred is not None and kind == "act":
-                axes[1].plot(depth, np.asarray(pred.act_mean)[: len(std)], color=style["color"], ls="--", lw=2)
-            elif pred is not None and kind == "pre":
-                axes[1].plot(depth, np.zeros(len(std)), color=style["color"], ls="--", lw=2)
+            axes[1].plot(depth, _measured(probe, kind, "mean"), **dots)
+            if pred is not None and kind in ("act", "pre"):
+                mean = np.asarray(pred.act_mean)[: len(std)] if kind == "act" else np.zeros(len(std))
+                axes[1].plot(depth, mean, **_THEORY_LINE, color=style["color"])
     ylabel = f"std of {SYMBOLS[kind]}" + (" (output layer = 1)" if kind.startswith("grad") else "")
     _depth_axis(axes[0], depth_max, ylabel)
     if _has_positive_data(axes[0]):
         axes[0].set_yscale("log")
+        _widen_log_axis(axes[0])
         _label_log_axis(axes[0])
+    else:  # e.g. zeros: say so rather than show an empty linear axis around 0
+        axes[0].set_yticks([])
+        axes[0].text(0.5, 0.4, "no std > 0 to draw on a log scale", transform=axes[0].transAxes,
+                     ha="center", va="center", color="#555555")
     handles, _ = axes[0].get_legend_handles_labels()
     if predictions:
-        handles += [Line2D([], [], color="#555555", label="measured"),
-                    Line2D([], [], color="#555555", ls="--", lw=2, label="theory (mean field)")]
+        handles += [Line2D([], [], color="#555555", lw=1.2, marker="o", ms=6, label="measured"),
+                    Line2D([], [], color="#555555", **_THEORY_LINE, label="theory (mean field)")]
     _legend(axes[0], handles, loc="best", fontsize=12)
     if show_mean:
         _depth_axis(axes[1], depth_max, f"mean of {SYMBOLS[kind]}")
@@ -464,7 +495,7 @@ def _depth_axis(ax, depth_max: int, ylabel: str) -> None:
     ax.set_xlabel("hidden layer (1 = nearest the input)")
     ax.set_ylabel(ylabel)
     ax.set_xlim(0.5, depth_max + 0.5)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
 
 
 def _has_positive_data(ax) -> bool:
@@ -784,6 +815,7 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
         ax.xaxis.set_major_formatter(_GainFormatter())
     if logy if logy is not None else any_probe:
         ax.set_yscale("log")
+        _widen_log_axis(ax)
         _label_log_axis(ax)
     ax.set_xlabel("gain (weights multiplied by it)")
     ax.set_ylabel(ylabel or ("std of the last hidden layer's pre-activations" if any_probe else "final accuracy (%)"))

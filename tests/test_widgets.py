@@ -31,7 +31,7 @@ def test_explore_default_draws_distributions_and_std_with_theory():
     fig = widgets.explore()
     dist, fwd, bwd = panels(fig)
     depth = widgets.DEFAULTS["depth"]
-    assert len(dist.get_lines()) == depth  # one density per hidden layer (10 <= max shown)
+    assert len(dist.get_lines()) == min(depth, widgets.MAX_LAYERS_SHOWN)  # one density per layer shown
     for ax in (fwd, bwd):
         assert ax.get_yscale() == "log"
         assert len(measured(ax)) == len(theory(ax)) == depth
