@@ -1,0 +1,274 @@
+"""The command line: ``python -m nninit slides`` and ``python -m nninit execute``.
+
+Exit codes: 0 done; 2 bad usage or input (an unknown option, a notebook that does not exist or
+cannot be read, an output folder that cannot be written); 1 a failure while working (a cell raised,
+nbconvert failed, an asset package is missing).
+
+This module imports only the standard library; nbconvert and nbclient are imported when a command
+runs, so ``python -m nninit --help`` is quick and ``import nninit`` never pays for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+_DESCRIPTION = "Tools for the nninit course: static slide decks, and refreshing the notebooks' outputs."
+_EPILOG = "Exit codes: 0 done, 2 bad usage or input, 1 a failure while working."
+
+
+class _UsageError(Exception):
+    pass
+
+
+def course_root() -> Path | None:
+    """The course folder (the one holding ``notebooks/``): the current folder, its parent when run
+    from inside ``notebooks/``, or the checkout that this package is installed from (editable)."""
+    cwd = Path.cwd()
+    if (cwd / "notebooks").is_dir():
+        return cwd
+    if cwd.name == "notebooks":
+        return cwd.parent
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "notebooks").is_dir() and (checkout / "nninit").is_dir():
+        return checkout
+    return None
+
+
+def _notebooks(names: list[str], root: Path | None) -> list[Path]:
+    """The notebooks named on the command line, checked; or every notebook of the course."""
+    if not names:
+        if root is None:
+            raise _UsageError(
+                "no notebooks/ folder here: run this in the course folder, or name the notebooks"
+            )
+        found = sorted((root / "notebooks").glob("*.ipynb"))
+        if not found:
+            raise _UsageError(f"no notebooks (*.ipynb) in {root / 'notebooks'}")
+        return found
+    paths = []
+    for name in names:
+        path = Path(name)
+        if not path.exists():
+            raise _UsageError(f"notebook not found: {name}")
+        if path.is_dir():
+            raise _UsageError(f"not a notebook file: {name} is a folder")
+        if path.suffix != ".ipynb":
+            raise _UsageError(f"not a notebook (.ipynb): {name}")
+        if not os.access(path, os.R_OK):
+            raise _UsageError(f"cannot read notebook: {name}")
+        paths.append(path)
+    return paths
+
+
+def _shown(path: Path) -> str:
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+# --------------------------------------------------------------------------------------------------
+# slides
+
+
+def _cmd_slides(args) -> int:
+    root = course_root()
+    notebooks = _notebooks(args.notebooks, root)
+    if args.out is not None:
+        out = Path(args.out)
+    elif root is not None:
+        out = root / "build" / "slides"
+    else:
+        out = Path("build") / "slides"
+
+    from . import slides
+
+    try:
+        decks = slides.export_decks(notebooks, out, progress=print)
+    except slides.BadInput as exc:
+        raise _UsageError(str(exc)) from None
+    except slides.ExportFailed as exc:
+        print(f"nninit slides: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"{len(decks)} deck(s) in {_shown(out)}; open {_shown(out / 'index.html')} in a browser")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------------
+# execute
+
+
+def stable_widget_ids(nb, name: str) -> int:
+    """Replace the random ids of the widget models saved in ``nb`` by ids derived from ``name`` and
+    their order, so that re-running an unchanged notebook writes an identical file. Returns how
+    many ids were replaced."""
+    import hashlib
+    import json
+
+    import nbformat
+
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    ids = list(state.get("state", {}))
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view and view.get("model_id") and view["model_id"] not in ids:
+                ids.append(view["model_id"])
+    if not ids:
+        return 0
+    text = json.dumps(nb)
+    for i, old in enumerate(ids):
+        new = hashlib.sha256(f"{name}:{i}".encode()).hexdigest()[:32]
+        text = text.replace(old, new)
+    fresh = nbformat.from_dict(json.loads(text))
+    nb.metadata, nb.cells = fresh.metadata, fresh.cells
+    return len(ids)
+
+
+def execute_notebook(path: Path, timeout: int) -> int:
+    """Run ``path`` top to bottom in a fresh kernel (cwd: the notebook's folder) and save it in place.
+
+    Per-cell timing metadata is dropped and widget ids are made stable, so that the stored file
+    changes only when an output does. Returns the number of code cells. Raises nbclient's
+    ``CellExecutionError`` when a cell fails (the file is then left as it was).
+    """
+    import tempfile
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        record_timing=False,
+        store_widget_state=True,
+        resources={"metadata": {"path": str(path.resolve().parent)}},
+    )
+    # The kernel's own stderr (start-up warnings) would interleave with the progress lines; it is
+    # kept aside and shown only if the kernel dies.
+    with tempfile.TemporaryFile(mode="w+") as kernel_stderr:
+        try:
+            client.execute(stderr=kernel_stderr)
+        except DeadKernelError as exc:
+            kernel_stderr.seek(0)
+            raise DeadKernelError(f"{exc}\nkernel stderr:\n{kernel_stderr.read()}") from None
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    stable_widget_ids(nb, path.stem)
+    nbformat.write(nb, path)
+    return sum(cell.cell_type == "code" for cell in nb.cells)
+
+
+def _cmd_execute(args) -> int:
+    notebooks = _notebooks(args.notebooks, course_root())
+    for path in notebooks:
+        if not os.access(path, os.W_OK):
+            raise _UsageError(f"cannot write notebook: {path}")
+
+    import nbformat
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+    from nbformat.reader import NotJSONError
+
+    for path in notebooks:  # all readable before anything runs
+        try:
+            nbformat.read(path, as_version=4)
+        except (NotJSONError, ValueError, KeyError, OSError) as exc:
+            raise _UsageError(f"cannot read notebook {path}: {exc}") from None
+
+    failed = []
+    width = len(str(len(notebooks)))
+    for i, path in enumerate(notebooks, 1):
+        start = time.perf_counter()
+        prefix = f"[{i:>{width}}/{len(notebooks)}] {path.name}"
+        try:
+            n = execute_notebook(path, args.timeout)
+        except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as exc:
+            failed.append(path)
+            print(f"{prefix}: FAILED, left unchanged", flush=True)
+            print(f"nninit execute: error in {_shown(path)}:\n{str(exc).strip()}", file=sys.stderr)
+            continue
+        print(f"{prefix}: {n} code cells run, saved ({time.perf_counter() - start:.1f} s)", flush=True)
+    if failed:
+        print(f"nninit execute: {len(failed)} of {len(notebooks)} notebook(s) failed: "
+              + ", ".join(_shown(p) for p in failed), file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------------
+# argument parsing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nninit", description=_DESCRIPTION, epilog=_EPILOG
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{slides,execute}")
+
+    slides = sub.add_parser(
+        "slides",
+        help="export reveal.js slide decks that work offline",
+        description=(
+            "Export each notebook as a reveal.js deck (<name>.slides.html) into the output folder, "
+            "with an index.html linking the decks and an assets/ folder holding reveal.js, its "
+            "speaker-notes plugin (key S), MathJax, require.js and the widget renderer, so that "
+            "the decks work from disk with no network. The notebooks' stored outputs are used; "
+            "nothing is run."
+        ),
+        epilog=_EPILOG,
+    )
+    slides.add_argument(
+        "notebooks", nargs="*", metavar="NOTEBOOK",
+        help="notebooks to export (default: every notebooks/*.ipynb of the course)",
+    )
+    slides.add_argument(
+        "--out", metavar="DIR",
+        help="output folder (default: build/slides in the course folder; never inside notebooks/)",
+    )
+    slides.set_defaults(func=_cmd_slides)
+
+    execute = sub.add_parser(
+        "execute",
+        help="re-run notebooks in place to refresh their stored outputs (maintainers)",
+        description=(
+            "Run each notebook top to bottom in a fresh kernel, with the notebook's folder as the "
+            "working directory, and save its outputs in place (execution counts 1..N). Per-cell "
+            "timing metadata is not stored and widget ids are made stable, so an unchanged "
+            "notebook is written back identical. A notebook whose cell fails is left unchanged."
+        ),
+        epilog=_EPILOG,
+    )
+    execute.add_argument(
+        "notebooks", nargs="*", metavar="NOTEBOOK",
+        help="notebooks to run (default: every notebooks/*.ipynb of the course)",
+    )
+    execute.add_argument(
+        "--timeout", type=int, default=600, metavar="SECONDS",
+        help="longest time one cell may run (default: 600)",
+    )
+    execute.set_defaults(func=_cmd_execute)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits with 2 on bad usage, 0 on --help
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except _UsageError as exc:
+        print(f"python -m nninit {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
