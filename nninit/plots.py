@@ -193,13 +193,18 @@ def _stats_lines(stats: dict, zero_share: float) -> list[str]:
 
 
 def _shared_range(arrays) -> tuple[float, float]:
-    """One x-range for all ``arrays``: from the 0.1st to the 99.9th percentile over every layer, made
-    symmetric about 0 for signed data. A collapsed layer is then a spike, not a zoomed-in bell."""
+    """One x-range for all ``arrays``: over every layer, from the lowest to the highest value, or
+    to the 0.1st / 99.9th percentile where a few outliers lie beyond 1.5 times it; symmetric about
+    0 for signed data. A collapsed layer is then a spike, not a zoomed-in bell, and a bounded
+    activation (tanh) keeps its ends in view."""
     lo, hi = 0.0, 0.0
     for x in arrays:
         v, _ = _finite64(x)
         if v.size:
-            lo, hi = min(lo, np.percentile(v, 0.1)), max(hi, np.percentile(v, 99.9))
+            p_lo, p_hi = np.percentile(v, [0.1, 99.9])
+            v_lo, v_hi = v.min(), v.max()
+            lo = min(lo, v_lo if v_lo >= 1.5 * p_lo else p_lo)
+            hi = max(hi, v_hi if v_hi <= 1.5 * p_hi else p_hi)
     if lo < 0 < hi:
         lo, hi = -max(-lo, hi), max(-lo, hi)
     if hi - lo <= 0:
@@ -211,7 +216,7 @@ def _shared_range(arrays) -> tuple[float, float]:
 def _histogram(x, edges) -> tuple[np.ndarray, float]:
     """Share of all values of ``x`` in each bin (%), exact zeros left out when they are more than
     :data:`ZERO_SHARE_SHOWN` (ReLU's zeros would dwarf the rest); and the share of exact zeros.
-    Values outside the edges are not drawn (at most 0.1% of the widest layer, by :func:`_shared_range`)."""
+    Values outside the edges are not drawn (at most 0.1% of any layer, by :func:`_shared_range`)."""
     v, _ = _finite64(x)
     total = max(np.asarray(x).size, 1)
     zero_share = float(np.mean(v == 0)) if v.size else 0.0
@@ -292,7 +297,7 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
     ``kinds``: any of ``"pre"``, ``"act"``, ``"grad_pre"``, ``"grad_act"``, ``"grad_W"`` (a string or a
     sequence; rows from top to bottom). ``layers``: 1-based layer numbers; by default at most
     ``max_layers`` hidden layers, evenly spread from the first to the last. Each row shares one
-    x-range (0.1st–99.9th percentile over all its layers), so a layer whose signal has collapsed shows
+    x-range (all its layers' values, far outliers aside), so a layer whose signal has collapsed shows
     as a spike at 0 and an exploding one fills the axis. Under each panel: its mean and std and, for
     pre-activations and activations, the share of saturated values and of dead units (units that
     are off for every example; ``activation`` defaults to the one the probe records). Exact zeros
@@ -422,7 +427,8 @@ def _measured(probe, kind: str, stat: str) -> np.ndarray:
 
 
 @_styled
-def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=None, title=None) -> Figure:
+def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=None, legend=True,
+                 title=None) -> Figure:
     """Std of ``kind`` per hidden layer against depth, one solid line per scheme (log y), the theory
     dashed beside each in the same colour.
 
@@ -430,9 +436,10 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     ``kind``: ``"pre"``, ``"act"``, ``"grad_pre"`` or ``"grad_act"``; gradient stds are divided by the
     output layer's std of dL/ds (the theory's normalisation). ``predictions``: ``{label: Prediction}``
     from :func:`theory_for` / :func:`nninit.theory.predict` (``pre_std``, ``act_std``, ``act_mean``,
-    ``grad_pre_std``). ``show_mean``: a second panel with the mean (linear y) beside the std.
+    ``grad_pre_std``). ``show_mean``: a second panel with the mean (linear y) beside the std; its
+    axis reaches one std beyond the means, so that noise in a mean of ~0 is not blown up.
     A scheme whose std is 0 (zeros) cannot sit on a log axis; its legend entry says so.
-    ``ax``: an Axes (or two, with ``show_mean``) to draw into.
+    ``ax``: an Axes (or two, with ``show_mean``) to draw into; ``legend=False`` leaves the legend out.
     """
     _check_kind(kind)
     if not isinstance(probes, Mapping):
@@ -481,14 +488,30 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     if predictions:
         handles += [Line2D([], [], color="#555555", lw=1.2, marker="o", ms=6, label="measured"),
                     Line2D([], [], color="#555555", **_THEORY_LINE, label="theory (mean field)")]
-    _legend(axes[0], handles, loc="best", fontsize=12)
+    if legend:
+        _legend(axes[0], handles, loc="best", fontsize=12)
     if show_mean:
         _depth_axis(axes[1], depth_max, f"mean of {SYMBOLS[kind]}")
+        _mean_axis_spans_std(axes[0], axes[1])
     if ax is None:
         fig.suptitle(title or f"how the signal travels through depth: std of {KINDS[kind]}")
     elif title:
         axes[0].set_title(title)
     return fig
+
+
+def _mean_axis_spans_std(std_ax, mean_ax) -> None:
+    """Let the mean axis reach at least one (largest measured) std beyond the means, so that a mean
+    of 0.001 beside a std of 0.6 reads as 0, not as a zoomed-in zigzag of noise."""
+    stds = [np.nanmax(y) for y in (np.asarray(l.get_ydata(), float) for l in std_ax.get_lines())
+            if np.any(np.isfinite(y))]
+    means = [np.asarray(l.get_ydata(), float) for l in mean_ax.get_lines()]
+    means = np.concatenate(means) if means else np.array([])
+    means = means[np.isfinite(means)]
+    if stds and means.size:
+        spread = max(stds)
+        lo, hi = mean_ax.get_ylim()
+        mean_ax.set_ylim(min(lo, means.min() - spread), max(hi, means.max() + spread))
 
 
 def _depth_axis(ax, depth_max: int, ylabel: str) -> None:
@@ -632,12 +655,13 @@ def _smooth(x: np.ndarray, window: int | None = None) -> np.ndarray:
 def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
     """Loss (log scale) and accuracy (%) against the training step, one colour per scheme.
 
-    ``histories``: ``{label: History}`` or one History. Loss: the per-step mini-batch loss, faint, and
-    its moving average (``smooth`` steps, default 2% of the run) on top. Accuracy: per epoch on the
-    validation data if there was any, else on the training data. A run that diverged ends in a ✕ and a
-    dotted line at that step, and the legend gives the reason. The loss axis stops at 10× the
-    largest starting loss, so one exploding run does not flatten the others (its ✕ sits on the top
-    edge when its loss went beyond).
+    ``histories``: ``{label: History}`` or one History. Loss: the moving average of the per-step
+    mini-batch loss (``smooth`` steps, default 2% of the run), over the raw loss drawn faintly when
+    there are at most 4 runs. Accuracy: per epoch on the validation data if there was any, else on
+    the training data, else the smoothed mini-batch accuracy. A run that diverged ends in a ✕ and a
+    dotted line at that step; the legend says so and a note under the plots gives the reason. The
+    loss axis stops at 10× the largest starting loss of the runs that did not diverge, so one
+    exploding run does not flatten the others (its ✕ then sits on the top edge).
     """
     if not isinstance(histories, Mapping):
         histories = {"run": histories}
@@ -646,34 +670,47 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
         ax_loss, ax_acc = grid[0]
     else:
         ax_loss, ax_acc = fig.subplots(1, 2)
-    acc_what, starts = set(), []
-    for (label, h), style in zip(histories.items(), series_styles(histories)):
+    styles = series_styles(histories)
+    acc_what, starts, notes = set(), [], []
+    for (label, h), style in zip(histories.items(), styles):
         loss = _log_safe(h.loss)
         steps = np.arange(loss.size)
-        if loss.size:
-            starts.append(np.nanmedian(loss[:10]) if np.any(np.isfinite(loss[:10])) else np.nan)
-        ax_loss.plot(steps, loss, color=style["color"], lw=1, alpha=0.25)
+        if loss.size and np.any(np.isfinite(loss[:10])):
+            starts.append((h.diverged_at is None, np.nanmedian(loss[:10])))
+        if len(histories) <= 4:
+            ax_loss.plot(steps, loss, color=style["color"], lw=1, alpha=0.25)
         smoothed = _smooth(loss, smooth) if np.all(np.isfinite(loss)) else loss
-        name = label if h.diverged_at is None else f"{label}: diverged, {h.reason or f'at step {h.diverged_at}'}"
+        name = label
+        if h.diverged_at is not None:
+            name = f"{label} (diverged at step {h.diverged_at})"
+            notes.append(f"✕ {label}: {h.reason}" if h.reason else None)
         ax_loss.plot(steps, smoothed, label=name, color=style["color"], marker=style.get("marker"),
                      markevery=max(1, loss.size // 8))
         a_steps, acc, what = _accuracy_series(h)
-        acc_what.add(what)
-        ax_acc.plot(a_steps, acc, color=style["color"], marker=style.get("marker", "o" if acc.size <= 30 else None))
+        if h.diverged_at is None or what != "mini-batch (smoothed)":  # no accuracy of a run that broke at once
+            acc_what.add(what)
+            ax_acc.plot(a_steps, acc, color=style["color"],
+                        marker=style.get("marker", "o" if acc.size <= 30 else None))
     ax_loss.set_yscale("log")
-    top = 10 * np.nanmax(starts) if np.any(np.isfinite(starts)) else None
-    if top is not None and ax_loss.get_ylim()[1] > top:
-        ax_loss.set_ylim(top=top)
-    for (label, h), style in zip(histories.items(), series_styles(histories)):
+    healthy = [v for ok, v in starts if ok] or [v for _, v in starts]
+    if healthy and ax_loss.get_ylim()[1] > 10 * max(healthy):
+        ax_loss.set_ylim(top=10 * max(healthy))
+    for (label, h), style in zip(histories.items(), styles):
         if h.diverged_at is not None:
             _mark_divergence((ax_loss, ax_acc), h.diverged_at, _log_safe(h.loss), style["color"])
     _label_log_axis(ax_loss)
     ax_loss.set_xlabel("training step")
     ax_loss.set_ylabel("loss (log scale)")
     ax_acc.set_xlabel("training step")
-    ax_acc.set_ylabel(f"accuracy (%), {' / '.join(sorted(acc_what))}")
+    ax_acc.set_ylabel("accuracy (%)" + (f", {' / '.join(sorted(acc_what))}" if acc_what else ""))
     ax_acc.set_ylim(0, 100)
-    _legend(ax_loss, fontsize=12)
+    if len(histories) <= 4:
+        _legend(ax_loss, fontsize=12)
+    else:  # many runs: one legend beside both panels, not over the curves
+        fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside right upper", fontsize=12)
+    notes = [n for n in notes if n]
+    if notes:  # under everything; constrained layout makes room for a supxlabel
+        fig.supxlabel("\n".join(notes), fontsize=12, color="#333333")
     fig.suptitle(title or "training under each scheme")
     return fig
 
@@ -694,7 +731,8 @@ def update_ratios(history, *, layers=None, reference=1e-3, ax=None, title=None) 
     """log10 of the update:data ratio std(ΔW)/std(W) per layer over training (Karpathy's check),
     with the ``reference`` line (1e-3: updates about a thousandth of the weights). Far below: the
     layer barely learns; far above: it is rewritten every step. Every layer by default (output last),
-    coloured by depth."""
+    coloured by depth; a layer with nothing to draw (W stayed 0, as under zeros init) says why in
+    the legend."""
     ratio = np.asarray(history.update_ratio, dtype=np.float64)
     steps = np.asarray(history.record_steps)
     n_layers = ratio.shape[1]
@@ -703,13 +741,27 @@ def update_ratios(history, *, layers=None, reference=1e-3, ax=None, title=None) 
     fig, ax = _own_or_given(ax)
     names = getattr(history, "layer_names", None) or [_layer_title(i, n_layers) for i in range(n_layers)]
     for color, i in zip(layer_colors(len(idx)), idx):
-        ax.plot(steps, _log10(ratio[:, i]), color=color, lw=2, label=names[i])
-    ax.axhline(np.log10(reference), color="#555555", ls="--", lw=2, label=f"{reference:g} (rule of thumb)")
+        ax.plot(steps, _log10(ratio[:, i]), color=color, lw=2, label=names[i] + _why_not_drawn(ratio[:, i]))
+    ref = np.log10(reference)
+    ax.axhline(ref, color="#555555", ls="--", lw=2, label=f"{reference:g} (rule of thumb)")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(min(lo, ref - 1), max(hi, ref + 1))  # never zoom into noise around one value
+    if steps.size:
+        ax.set_xlim(steps[0], max(steps[-1], steps[0] + 1))
     ax.set_xlabel("training step")
     ax.set_ylabel("log10( std(ΔW) / std(W) )")
     _legend(ax, fontsize=12, loc="best", ncols=2 if len(idx) > 4 else 1)
     _title(fig, ax, own, title, "update:data ratio per layer")
     return fig
+
+
+def _why_not_drawn(ratio: np.ndarray) -> str:
+    """A legend note for a layer with no finite positive ratio (nothing on a log10 axis)."""
+    if np.any(np.isfinite(ratio) & (ratio > 0)):
+        return ""
+    if np.any(ratio == 0):
+        return " (not drawn: ΔW = 0, never updated)"
+    return " (not drawn: std(W) = 0 or not finite)"
 
 
 # --------------------------------------------------------------------------- decision boundaries

@@ -9,8 +9,10 @@ ipywidgets controls to it. In a notebook::
     explorer()          # live: sliders and a "train" button (needs a running kernel)
     explore()           # the default state as a static figure, stored with the notebook
 
-The network is ``[64] + [width] * depth + [10]``, fed the first 256 of the shipped 8x8 digits
-(standardised, shuffled with a fixed seed), so the "train" button has a real task to learn. Its
+The network is ``[64] + [width] * depth + [10]``, fed the first :func:`probe_batch` (128 to 1024)
+of the shipped 8x8 digits (standardised, shuffled with a fixed seed): about 32,768 values per
+layer whatever the width, and a real task for the "train" button. "Dead" units are those off for
+every example of that batch. Its
 weights are drawn by ``scheme`` and multiplied by ``gain`` (biases zero); the theory line uses
 ``gain² · initializers.variance(scheme, (fan_in, fan_out))`` per layer and the measured E[x²] of
 that batch. Everything is seeded: the same controls always draw the same figure.
@@ -37,7 +39,7 @@ WIDTHS = (16, 32, 64, 128, 256)
 MAX_DEPTH = 30
 TRAIN_STEPS = 300
 TRAIN_LR = 0.003
-PROBE_BATCH = 256
+PROBE_VALUES = 32768  # values per layer in the probe: 128 examples at width 256, 1024 at width 32
 N_CLASSES = 10
 MAX_LAYERS_SHOWN = 8
 # Margins of the explorer's figure (fractions of 12 x 6.75 in), checked by eye at every extreme of
@@ -69,6 +71,11 @@ def _with_gain(scheme: str, gain: float):
     return scaled
 
 
+def probe_batch(width: int) -> int:
+    """Examples in the probe: enough for :data:`PROBE_VALUES` values per layer, 128 to 1024."""
+    return int(np.clip(PROBE_VALUES // int(width), 128, 1024))
+
+
 def network(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULTS["activation"],
             scheme=DEFAULTS["scheme"], gain=DEFAULTS["gain"], *, seed=DEFAULTS["seed"]) -> MLP:
     """The explorer's network ``[64] + [width] * depth + [10]``, weights ``gain × scheme``."""
@@ -97,7 +104,7 @@ def explore(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULT
         status, diverged = _train(net, X_tr, y_tr, X_val, y_val, int(train_steps), seed)
         if diverged:  # its weights are no longer finite: show where it started instead
             net = network(depth, width, activation, scheme, gain, seed=seed)
-    X = X_tr[:PROBE_BATCH]
+    X = X_tr[:probe_batch(width)]
     probe = net.probe(X, rng=seed)
     prediction = plots.theory_for(scheme, activation, net.sizes, gain=float(gain),
                                   input_var=float(np.mean(np.square(X, dtype=np.float64))))
@@ -112,7 +119,7 @@ def explore(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULT
         for key, kind, title in (("fwd", "pre", "forward: pre-activations"),
                                  ("bwd", "grad_pre", "backward: gradients")):
             plots.std_vs_depth({scheme: probe}, kind=kind, predictions={scheme: prediction}, ax=axes[key],
-                               title=title)
+                               title=title, legend=key == "fwd")
         axes["fwd"].set_xlabel("")
         fig.suptitle(f"{depth} × {width} {activation}, {scheme} × gain {gain:g}\n{status}",
                      color=scheme_color(scheme), linespacing=1.3)

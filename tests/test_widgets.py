@@ -32,6 +32,7 @@ def test_explore_default_draws_distributions_and_std_with_theory():
     dist, fwd, bwd = panels(fig)
     depth = widgets.DEFAULTS["depth"]
     assert len(dist.get_lines()) == min(depth, widgets.MAX_LAYERS_SHOWN)  # one density per layer shown
+    assert fwd.get_legend() is not None and bwd.get_legend() is None
     for ax in (fwd, bwd):
         assert ax.get_yscale() == "log"
         assert len(measured(ax)) == len(theory(ax)) == depth
