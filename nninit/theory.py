@@ -102,7 +102,7 @@ def _act(activation) -> activations.Activation:
     return activations.get(activation)
 
 
-def _values(arg: str, value, *, finite: bool = True) -> np.ndarray:
+def _values(arg: str, value) -> np.ndarray:
     """``value`` (a real number or array of them, all >= 0) as a float64 array."""
     if isinstance(value, (bool, np.bool_)) or isinstance(value, (str, bytes)):
         raise TypeError(f"{arg} must be a real number >= 0 or an array of them; got {value!r}")
@@ -113,11 +113,11 @@ def _values(arg: str, value, *, finite: bool = True) -> np.ndarray:
         if arr.dtype.kind not in "iuf":
             raise TypeError(f"{arg} must be a real number >= 0 or an array of them; got {value!r}")
         arr = arr.astype(np.float64)
-    bad = ~np.isfinite(arr) if finite else np.isnan(arr)
+    bad = ~np.isfinite(arr)
     if bad.any():
-        raise ValueError(f"{arg} must be finite; got {arr[bad].flat[0]!r}" + (" in an array" if arr.ndim else ""))
+        raise ValueError(f"{arg} must be finite; got {float(arr[bad].flat[0])!r}" + (" in an array" if arr.ndim else ""))
     if (arr < 0).any():
-        raise ValueError(f"{arg} must be >= 0 (it is a variance); got {arr[arr < 0].flat[0]!r}")
+        raise ValueError(f"{arg} must be >= 0 (it is a variance); got {float(arr[arr < 0].flat[0])!r}")
     return arr
 
 
@@ -223,7 +223,8 @@ def _fixed_point(act, w2, b2, q0):
         return _V(act, w2[idx], b2[idx], q) - q
 
     f0 = F(q0, np.arange(n))
-    # V(q) = q everywhere (ReLU at σ_w² = 2, identity at 1, no bias): every q is a fixed point.
+    # q0 is a fixed point already: always so when V(q) = q everywhere (ReLU at σ_w² = 2 or
+    # identity at 1, without bias), where every q is one.
     flat = np.abs(f0) <= 1e-12 * np.maximum(q0, 1e-300)
     result[flat] = q0[flat]
 
@@ -257,7 +258,7 @@ def _fixed_point(act, w2, b2, q0):
     while todo.size:
         step = hi[todo] / 4.0
         fs = F(step, down[todo])
-        crossed = fs >= 0
+        crossed = fs > 1e-12 * step  # clear of rounding, as above (tanh at σ_w² = 1: q* = 0, not 1e-17)
         lo[todo[crossed]], flo[todo[crossed]] = step[crossed], fs[crossed]
         moving = ~crossed
         hi[todo[moving]], fhi[todo[moving]] = step[moving], fs[moving]
@@ -265,7 +266,8 @@ def _fixed_point(act, w2, b2, q0):
     missing = np.isnan(lo)
     if missing.any():  # no sign change down to q0·1e-30: bracket with q = 0 itself
         idx = down[missing]
-        v0 = F(np.zeros(idx.size), idx)
+        phi0 = float(act.fn(np.zeros(1))[0])
+        v0 = w2[idx] * phi0 * phi0 + b2[idx]  # V(0) exactly (_expect reads q = 0 as 0+)
         lo[missing], flo[missing] = 0.0, v0
     zero = np.zeros(down.size, dtype=bool)
     zero[missing] = flo[missing] <= 0
@@ -290,14 +292,18 @@ def fixed_point(activation, sigma_w2, sigma_b2, *, q0=1.0):
     """The fixed point q* = V(q*) that the length map reaches from q0 (Poole et al. 2016).
 
     q* = lim V(V(…V(q0))), found by bracketing V(q) − q on a geometric grid and a bracketed
-    root-finder (relative accuracy ~1e-15), not by iterating. For every registry activation V is
-    increasing and V(q) − q changes sign at most once on q > 0, so q* does not depend on q0 except in
-    the cases below. Documented behaviour where there is no single finite fixed point:
+    root-finder (relative accuracy ~1e-15), not by iterating: from q0 the (increasing) map climbs to
+    the first fixed point above q0 or falls to the first one below. For every registry activation
+    but one, V(q) − q changes sign at most once on q > 0, so q* does not depend on q0 except in the
+    cases below. The exception is GELU with σ_b² below about 0.1 and 2 < σ_w² < 4, whose map is
+    bistable: below an unstable fixed point the signal dies out (q* = 0 or a small q*), above it the
+    recursion diverges (q* = inf) — there q* depends on q0, as it does in a real network.
+    Documented behaviour where there is no single finite fixed point:
 
     * the recursion diverges (V(q) > q for all q up to 1e30: ReLU with σ_w² > 2, or σ_w² = 2 and
       σ_b² > 0; identity with σ_w² >= 1 and σ_b² > 0) → returns ``inf``;
     * V(q) = q for every q (ReLU at σ_w² = 2, identity at σ_w² = 1, both with σ_b² = 0: the signal
-      keeps whatever scale it starts with) → returns ``q0``;
+      keeps whatever scale it starts with), or q0 is itself a fixed point (to 1e-12) → ``q0``;
     * the only fixed point is 0 (e.g. tanh with σ_w² <= 1 and σ_b² = 0: the signal dies out) → 0.
 
     ``sigma_w2``, ``sigma_b2`` (and ``q0`` > 0) may be arrays; they broadcast.
@@ -306,7 +312,7 @@ def fixed_point(activation, sigma_w2, sigma_b2, *, q0=1.0):
     w2, b2 = _values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2)
     q0 = _values("q0", q0)
     if (q0 <= 0).any():
-        raise ValueError(f"q0 must be > 0 (the variance the recursion starts from); got {q0[q0 <= 0].flat[0]!r}")
+        raise ValueError(f"q0 must be > 0 (the variance the recursion starts from); got {float(q0[q0 <= 0].flat[0])!r}")
     shape = np.broadcast_shapes(w2.shape, b2.shape, q0.shape)
     return _out(_fixed_point(act, w2, b2, q0).reshape(shape))
 
@@ -323,7 +329,7 @@ def chi1(activation, sigma_w2, sigma_b2, *, q0=1.0):
     w2, b2 = _values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2)
     q0 = _values("q0", q0)
     if (q0 <= 0).any():
-        raise ValueError(f"q0 must be > 0 (the variance the recursion starts from); got {q0[q0 <= 0].flat[0]!r}")
+        raise ValueError(f"q0 must be > 0 (the variance the recursion starts from); got {float(q0[q0 <= 0].flat[0])!r}")
     shape = np.broadcast_shapes(w2.shape, b2.shape, q0.shape)
     w2b, b2b, q0b = (np.broadcast_to(v, shape).reshape(-1) for v in (w2, b2, q0))
     qs = _fixed_point(act, w2b, b2b, q0b)
@@ -336,9 +342,11 @@ def critical_sigma_w2(activation, sigma_b2=0.0):
     Found by a bracketing root-finder on χ₁ − 1 (bracket grown geometrically from σ_w² = 1 within
     [1e-12, 1e12]; relative accuracy ~1e-12). Below it the network is ordered, above it chaotic.
     tanh with σ_b² = 0 gives 1 (LeCun/Xavier-style σ_w² = 1 is exactly critical); ReLU gives 2 for
-    every σ_b² (He et al. 2015). ``sigma_b2`` may be an array (one boundary per value). Raises
-    ``ValueError`` if χ₁ does not cross 1 inside the search range (e.g. an activation whose χ₁ never
-    reaches 1).
+    every σ_b² (He et al. 2015). ``sigma_b2`` may be an array (one boundary per value); q* is taken
+    from q0 = 1 (see :func:`fixed_point`). Raises ``ValueError`` if χ₁ does not cross 1 for σ_w² in
+    [1e-12, 1e12], or if it jumps across 1 instead of passing through it — GELU with small σ_b²,
+    whose bistable length map sends the signal from q0 = 1 to 0 (χ₁ = σ_w²/4) on one side of a
+    σ_w² and to infinity (χ₁ → σ_w²/2) on the other: such a net has no edge of chaos.
     """
     act = _act(activation)
     b2 = _values("sigma_b2", sigma_b2)
@@ -379,7 +387,7 @@ def critical_sigma_w2(activation, sigma_b2=0.0):
     if bad.any():
         raise ValueError(
             f"no order-to-chaos transition for activation {act.name!r} with sigma_b2="
-            f"{b2[bad][0]!r}: chi1 does not cross 1 for sigma_w2 in [1e-12, 1e12]"
+            f"{float(b2[bad][0])!r}: chi1 does not cross 1 for sigma_w2 in [1e-12, 1e12]"
         )
     result = np.ones(n)
     live = np.flatnonzero(~exact)
@@ -387,6 +395,18 @@ def critical_sigma_w2(activation, sigma_b2=0.0):
         result[live] = _root(
             lambda c, i: G(c, live[i]), lo[live], hi[live], glo[live], ghi[live], log=True, rtol=1e-13
         )
+        check = G(result[live], live)
+        jump = np.abs(check) > 1e-6
+        if jump.any():
+            i = live[np.flatnonzero(jump)[0]]
+            w = result[i]
+            below, above = (float(G(np.array([f * w]), np.array([i]))[0]) + 1.0 for f in (1 - 1e-9, 1 + 1e-9))
+            raise ValueError(
+                f"no order-to-chaos transition for activation {act.name!r} with sigma_b2={float(b2[i])!r}: "
+                f"chi1 jumps from {below:.3g} to {above:.3g} at sigma_w2 = {w:.6g} instead of passing "
+                "through 1 (the length map is bistable there: from q0 = 1 the signal dies out on one "
+                "side and diverges on the other)"
+            )
     return _out(result.reshape(shape))
 
 
