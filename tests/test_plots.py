@@ -264,7 +264,7 @@ def test_training_curves_mark_divergence(trained):
     vlines = [l for l in ax_acc.get_lines() if l.get_linestyle() == ":"]
     assert [l.get_xdata()[0] for l in vlines] == [diverged.diverged_at]
     acc = [l for l in ax_acc.get_lines() if l.get_linestyle() == "-"]
-    assert len(acc) == 3
+    assert len(acc) == 2  # the run that broke in its first epoch has no accuracy to show
     assert np.allclose(acc[0].get_ydata(), 100 * runs["xavier_normal"].val_accuracy)
 
 
