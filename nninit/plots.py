@@ -37,9 +37,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from . import _checks
 from . import activations as _activations
 from . import initializers as _initializers
-from .style import SLIDE_SIZE, course_style, layer_colors, scheme_name, series_styles
+from .style import SLIDE_SIZE, course_style, layer_colors, series_styles
 
 __all__ = [
     "layer_histograms", "layer_densities", "std_vs_depth", "histogram_heatmap", "training_curves",
@@ -97,13 +98,7 @@ def _own_or_given(ax):
 
 
 def _check_kind(kind: str) -> str:
-    if kind not in KINDS:
-        import difflib
-
-        close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"kind={kind!r} is not a probe field; allowed: {', '.join(KINDS)}.{hint}")
-    return kind
+    return _checks.choice("kind", kind, KINDS)
 
 
 def _as_kinds(kinds) -> tuple[str, ...]:
@@ -384,7 +379,9 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
             peak = max(peak, share.max(initial=0.0))
             stats = _unit_stats(probe, kind, i, act)
             lines = _stats_lines(stats, zero_share)
-            label = f"{_layer_title(i, n_layers)}: std {_fmt(stats['std'])}" + (f", {lines[2]}" if len(lines) > 2 else "")
+            label = f"{_layer_title(i, n_layers)}: std {_fmt(stats['std'])}"
+            if len(lines) > 2:  # the saturated / dead / zero shares
+                label += f", {lines[2]}"
             ax_k.plot(centres, share, color=color, lw=2, label=label)
         ax_k.set_xlim(edges[0], edges[-1])
         # head-room for the legend above the tallest curve
@@ -541,8 +538,7 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
     heatmap as a line ("|a| < 1e-8") beside the dead and saturated shares, not as a band in it.
     The y-range is cut to the decades that ever hold values, one decade of margin.
     """
-    if kind not in ("act", "grad"):
-        raise ValueError(f"kind={kind!r}: allowed: act, grad")
+    _checks.choice("kind", kind, ("act", "grad"))
     hist = np.asarray(getattr(history, f"{kind}_hist"), dtype=np.float64)
     steps = np.asarray(history.record_steps)
     log_edges = np.log10(np.asarray(history.hist_edges, dtype=np.float64))
@@ -564,7 +560,8 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
         top.set_title(history.layer_names[i] if hasattr(history, "layer_names") else _layer_title(i, n_layers))
         top.grid(False)
         symbol = "a" if kind == "act" else "dL/da"
-        _dead_saturated(bottom, history, i, steps, hist[:, i, 0], f"zeros (|{symbol}| < {_fmt(10 ** log_edges[1])})")
+        below = f"zeros (|{symbol}| < {_fmt(10 ** log_edges[1])})"
+        _dead_saturated(bottom, history, i, steps, hist[:, i, 0], below)
         bottom.set_xlabel("training step")
         if c == 0:
             top.set_ylabel(f"log10 |{symbol}|")
@@ -613,8 +610,9 @@ def _occupied_range(hist_layer: np.ndarray, log_edges: np.ndarray, floor: float 
 def _dead_saturated(ax, history, i: int, steps, below, below_label: str) -> None:
     """Layer ``i`` over training, in %: dead units, saturated values (where the activation has
     such a notion) and the share of values below the histogram's first edge (``below``)."""
+    fields = (("dead", "#D55E00", "dead units"), ("saturated", "#0072B2", "saturated"))
     series = [(np.asarray(getattr(history, field), dtype=np.float64)[:, i], color, label, "-")
-              for field, color, label in (("dead", "#D55E00", "dead units"), ("saturated", "#0072B2", "saturated"))]
+              for field, color, label in fields]
     series.append((np.asarray(below, dtype=np.float64), "#555555", below_label, "--"))
     for values, color, label, ls in series:
         if np.any(np.isfinite(values)):
@@ -870,7 +868,8 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
         _widen_log_axis(ax)
         _label_log_axis(ax)
     ax.set_xlabel("gain (weights multiplied by it)")
-    ax.set_ylabel(ylabel or ("std of the last hidden layer's pre-activations" if any_probe else "final accuracy (%)"))
+    default = "std of the last hidden layer's pre-activations" if any_probe else "final accuracy (%)"
+    ax.set_ylabel(ylabel or default)
     _legend(ax, fontsize=12, loc="best")
     _title(fig, ax, own, title, "how the result depends on the gain")
     return fig

@@ -89,9 +89,10 @@ def explore(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULT
     """Draw the explorer's figure for these controls and return it.
 
     Left: every hidden layer's activation distribution (one line per layer, coloured by depth;
-    at most 8 layers, evenly spread from the first to the last). Right, top: std of the pre-activations against depth; right,
-    bottom: std of the back-propagated gradients dL/ds (relative to the output layer's); each
-    measured (solid) beside the mean-field theory at initialisation (dashed), on log axes.
+    at most 8 layers, evenly spread from the first to the last). Right, top: std of the
+    pre-activations against depth; right, bottom: std of the back-propagated gradients dL/ds
+    (relative to the output layer's); each measured (dots) beside the mean-field theory at
+    initialisation (dashed), on log axes.
     With ``train_steps`` > 0 the network is first trained about that many SGD steps (whole epochs
     of batch 64, momentum 0.9, lr :data:`TRAIN_LR`) on the digits, and the figure shows the trained
     network (the theory line still describes the initialisation); the title gives the validation

@@ -297,8 +297,10 @@ def test_decision_boundaries_one_panel_per_net(trained, spirals):
 
 def test_gain_sweep_with_probes_and_theory_gain():
     gains = [0.5, 1.0, 5 / 3, 3.0]
-    probes = [MLP([16, 32, 32, 32, 3], "tanh", lambda s, rng=None, dtype=None, g=g: g * rng.standard_normal(s) / np.sqrt(s[0]),
-                  rng=0).probe(X_PROBE) for g in gains]
+    def lecun_times(g):
+        return lambda shape, rng=None, dtype=None: g * rng.standard_normal(shape) / np.sqrt(shape[0])
+
+    probes = [MLP([16, 32, 32, 32, 3], "tanh", lecun_times(g), rng=0).probe(X_PROBE) for g in gains]
     fig = plots.gain_sweep(gains, {"tanh": probes}, theory_gain={"tanh": 5 / 3})
     (ax,) = fig.get_axes()
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
