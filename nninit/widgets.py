@@ -6,8 +6,8 @@ browser, in tests and in a notebook that is read without a kernel); :func:`explo
 ipywidgets controls to it. In a notebook::
 
     from nninit.widgets import explorer, explore
-    explorer()          # live: sliders and a "train" button (needs a running kernel)
-    explore()           # the default state as a static figure, stored with the notebook
+    explorer()          # live sliders and a "train" button; stored, it shows as a PNG
+    explore(depth=30, activation="relu", scheme="he_normal")   # one state as a static figure
 
 The network is ``[64] + [width] * depth + [10]``, fed the first :func:`probe_batch` (128 to 1024)
 of the shipped 8x8 digits (standardised, shuffled with a fixed seed): about 32,768 values per
@@ -20,6 +20,7 @@ that batch. Everything is seeded: the same controls always draw the same figure.
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
 
@@ -150,14 +151,39 @@ def render_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+@functools.lru_cache(maxsize=1)
+def _explorer_class():
+    """The explorer's box class (defined on first use, so that ``explore`` needs no ipywidgets)."""
+    import ipywidgets as w
+
+    class Explorer(w.VBox):
+        """The explorer's controls and picture. Besides the live widget, its display data carry a
+        PNG of the current figure and a one-line text, which Jupyter shows wherever the widget
+        cannot run: an untrusted or kernel-less notebook, GitHub, nbconvert without widget state."""
+
+        def _repr_mimebundle_(self, **kwargs):
+            data = super()._repr_mimebundle_(**kwargs) or {}
+            data["text/plain"] = self.summary()
+            data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+            return data
+
+        def summary(self) -> str:
+            v = {k: c.value for k, c in self.controls.items()}
+            return (f"nninit explorer: depth {v['depth']}, width {v['width']}, {v['activation']},"
+                    f" {v['scheme']} x gain {v['gain']:g}, seed {v['seed']} (the controls need a running kernel)")
+
+    return Explorer
+
+
 def explorer(**initial):
     """The live explorer: controls for depth, width, activation, scheme, gain and seed, a button
     that trains the current network for a few hundred steps, and the figure of :func:`explore`.
 
-    ``initial`` overrides :data:`DEFAULTS`. Returns an ``ipywidgets.VBox``; display it in a notebook
-    (it needs a running kernel; for a stored notebook, show :func:`explore`'s figure beside it).
-    The box's ``.update(**controls)`` sets controls as a student would (each change redraws), and
-    ``.figure`` is the Figure last drawn (both for tests and scripts).
+    ``initial`` overrides :data:`DEFAULTS`. Returns an ``ipywidgets.VBox``: make it the cell's last
+    expression. With a kernel it is live; without one (a stored notebook opened untrusted, GitHub,
+    nbconvert with no widget state) Jupyter shows the PNG of its figure that its display data carry,
+    so the stored notebook still shows the default state. ``.update(**controls)`` sets controls as a
+    student would (each change redraws) and ``.figure`` is the Figure last drawn (for tests, scripts).
     """
     import ipywidgets as w
 
@@ -177,20 +203,22 @@ def explorer(**initial):
                                  layout=w.Layout(width="160px")),
     }
     button = w.Button(description=f"train {TRAIN_STEPS} steps", icon="play",
-                      tooltip=f"{TRAIN_STEPS} SGD steps on the digits, then redraw")
+                      tooltip=f"about {TRAIN_STEPS} SGD steps on the digits, then redraw")
     status = w.Label(value="")
     image = w.Image(format="png", layout=w.Layout(width="100%", max_width=f"{int(SLIDE_SIZE[0] * DPI)}px"))
+    box = _explorer_class()([
+        w.HBox([controls["depth"], controls["width"], controls["gain"]]),
+        w.HBox([controls["activation"], controls["scheme"], controls["seed"], button, status]),
+        image,
+    ])
+    box.controls, box.button, box.image = controls, button, image
 
     def draw(train_steps=0):
         args = {k: c.value for k, c in controls.items()}
         seed = args.pop("seed")
-        fig = explore(**args, seed=seed, train_steps=train_steps)
-        image.value = render_png(fig)
-        box.figure = fig
+        box.figure = explore(**args, seed=seed, train_steps=train_steps)
+        image.value = render_png(box.figure)
         status.value = "trained" if train_steps else ""
-
-    def on_change(_change):
-        draw()
 
     def on_train(_button):
         status.value = "training…"
@@ -201,12 +229,8 @@ def explorer(**initial):
             button.disabled = False
 
     for c in controls.values():
-        c.observe(on_change, names="value")
+        c.observe(lambda _change: draw(), names="value")
     button.on_click(on_train)
-
-    row1 = w.HBox([controls["depth"], controls["width"], controls["gain"]])
-    row2 = w.HBox([controls["activation"], controls["scheme"], controls["seed"], button, status])
-    box = w.VBox([row1, row2, image])
 
     def update(**changes):
         """Set controls as a student would (one redraw per changed control); returns the PNG."""
@@ -214,6 +238,6 @@ def explorer(**initial):
             controls[k].value = v
         return image.value
 
-    box.controls, box.button, box.image, box.update = controls, button, image, update
+    box.update = update
     draw()
     return box

@@ -4,7 +4,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # no window, ever
 
-import numpy as np
+import base64  # noqa: E402
+
+import numpy as np  # noqa: E402
 import pytest
 
 from nninit import style, widgets
@@ -103,3 +105,12 @@ def test_explorer_train_button_trains():
     box.button.click()
     assert "validation accuracy" in box.figure.get_suptitle() or "diverged" in box.figure.get_suptitle()
     assert not box.button.disabled
+
+
+def test_explorer_shows_a_png_where_the_widget_cannot_run():
+    pytest.importorskip("ipywidgets")
+    box = widgets.explorer(**SMALL)
+    data = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data  # live, with a kernel
+    assert base64.b64decode(data["image/png"]) == box.image.value  # stored / untrusted / GitHub
+    assert data["text/plain"].startswith("nninit explorer: depth 4, width 32")
