@@ -4,9 +4,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # no window, ever
 
-import base64  # noqa: E402
+import base64
 
-import numpy as np  # noqa: E402
+import numpy as np
 import pytest
 
 from nninit import style, widgets
