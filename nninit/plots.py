@@ -348,7 +348,7 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
     """Karpathy's picture: one axis per field in ``kinds``, each layer's distribution as a line.
 
     Lines are coloured by depth (viridis: dark near the input, yellow deep); the legend gives each
-    layer's std and, for activations, its saturated, dead and zero shares. One x-range per axis
+    layer's mean and std and, for activations, its saturated, dead and zero shares. One x-range per axis
     covers every layer, so shrinking layers become narrowing spikes. ``ax``: an Axes (one kind) or
     a sequence of Axes (one per kind) to draw into. ``bins``: by default 21 to 101, growing with
     the number of values. y: % of the layer's values per bin (exact zeros left out and counted in
@@ -379,7 +379,7 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
             peak = max(peak, share.max(initial=0.0))
             stats = _unit_stats(probe, kind, i, act)
             lines = _stats_lines(stats, zero_share)
-            label = f"{_layer_title(i, n_layers)}: std {_fmt(stats['std'])}"
+            label = f"{_layer_title(i, n_layers)}: {lines[1]}, {lines[0]}"  # mean, std
             if len(lines) > 2:  # the saturated / dead / zero shares
                 label += f", {lines[2]}"
             ax_k.plot(centres, share, color=color, lw=2, label=label)

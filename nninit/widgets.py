@@ -9,10 +9,9 @@ ipywidgets controls to it. In a notebook::
     explorer()          # live sliders and a "train" button; stored, it shows as a PNG
     explore(depth=30, activation="relu", scheme="he_normal")   # one state as a static figure
 
-The network is ``[64] + [width] * depth + [10]``, fed the first :func:`probe_batch` (128 to 1024)
-of the shipped 8x8 digits (standardised, shuffled with a fixed seed): about 32,768 values per
-layer whatever the width, and a real task for the "train" button. "Dead" units are those off for
-every example of that batch. Its
+The network is ``[64] + [width] * depth + [10]``, fed the first 256 of the shipped 8x8 digits
+(standardised, shuffled with a fixed seed), which also give the "train" button a real task.
+"Dead" units are those off for all 256 examples, at every width. Its
 weights are drawn by ``scheme`` and multiplied by ``gain`` (biases zero); the theory line uses
 ``gain² · initializers.variance(scheme, (fan_in, fan_out))`` per layer and the measured E[x²] of
 that batch. Everything is seeded: the same controls always draw the same figure.
@@ -40,7 +39,7 @@ WIDTHS = (16, 32, 64, 128, 256)
 MAX_DEPTH = 30
 TRAIN_STEPS = 300
 TRAIN_LR = 0.003
-PROBE_VALUES = 32768  # values per layer in the probe: 128 examples at width 256, 1024 at width 32
+PROBE_BATCH = 256  # examples in the probe, the same at every width so that "dead" means the same
 N_CLASSES = 10
 MAX_LAYERS_SHOWN = 8
 # Margins of the explorer's figure (fractions of 12 x 6.75 in), checked by eye at every extreme of
@@ -72,11 +71,6 @@ def _with_gain(scheme: str, gain: float):
     return scaled
 
 
-def probe_batch(width: int) -> int:
-    """Examples in the probe: enough for :data:`PROBE_VALUES` values per layer, 128 to 1024."""
-    return int(np.clip(PROBE_VALUES // int(width), 128, 1024))
-
-
 def network(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULTS["activation"],
             scheme=DEFAULTS["scheme"], gain=DEFAULTS["gain"], *, seed=DEFAULTS["seed"]) -> MLP:
     """The explorer's network ``[64] + [width] * depth + [10]``, weights ``gain × scheme``."""
@@ -106,7 +100,7 @@ def explore(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULT
         status, diverged = _train(net, X_tr, y_tr, X_val, y_val, int(train_steps), seed)
         if diverged:  # its weights are no longer finite: show where it started instead
             net = network(depth, width, activation, scheme, gain, seed=seed)
-    X = X_tr[:probe_batch(width)]
+    X = X_tr[:PROBE_BATCH]
     probe = net.probe(X, rng=seed)
     prediction = plots.theory_for(scheme, activation, net.sizes, gain=float(gain),
                                   input_var=float(np.mean(np.square(X, dtype=np.float64))))
