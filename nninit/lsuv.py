@@ -7,9 +7,10 @@
 
 With zero biases Var(s_l) is exactly proportional to std(W_l)², so one rescaling per layer reaches
 unit variance; the loop matters when biases are not zero (it converges while the biases alone have
-variance below 1; with Var(b_l) >= 1 no scale of W_l can reach it, and the layer uses ``max_iter``). What LSUV learns is a gain
-g_l = std(W_l)·√fan_in: for N(0, 1) inputs g_1 = 1, and deeper layers settle at 1/√E[φ(s)²] with
-s ~ N(0, 1): √2 for ReLU, ≈ 1.59 for tanh (slightly beyond tanh's critical gain 1, i.e. chaotic).
+variance below 1; with Var(b_l) >= 1 no scale of W_l can reach it, and the layer uses ``max_iter``).
+What LSUV learns is a gain g_l = std(W_l)·√fan_in (``net.gains()``): for N(0, 1) inputs g_1 = 1,
+and deeper layers settle at 1/√E[φ(s)²] with s ~ N(0, 1): √2 for ReLU, ≈ 1.59 for tanh
+(beyond tanh's critical gain 1: such nets are slightly chaotic).
 
 >>> iterations = lsuv(net, X[:512], rng=0)      # doctest: +SKIP
 """
@@ -59,8 +60,3 @@ def lsuv(net: MLP, X, tol=0.1, max_iter=10, *, rng=None) -> list[int]:
             iterations.append(used)
             a = s if l == last else net.activation.fn(s)
     return iterations
-
-
-def gains(net: MLP) -> np.ndarray:
-    """Each layer's gain std(W_l)·√fan_in (1 for LeCun's variance 1/fan_in, √2 for He's)."""
-    return np.array([float(np.std(layer.W, dtype=np.float64)) * math.sqrt(layer.fan_in) for layer in net.layers])

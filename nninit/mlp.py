@@ -262,6 +262,10 @@ class MLP:
     def n_params(self) -> int:
         return sum(layer.W.size + layer.b.size for layer in self.layers)
 
+    def gains(self) -> np.ndarray:
+        """Each layer's gain std(W_l)·√fan_in: 1 for LeCun's variance 1/fan_in, √2 for He's."""
+        return np.array([float(np.std(layer.W, dtype=np.float64)) * np.sqrt(layer.fan_in) for layer in self.layers])
+
     def copy(self) -> "MLP":
         """An independent copy (weights copied, the same activation)."""
         return _copy.deepcopy(self)

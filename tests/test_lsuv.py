@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nninit
-from nninit.lsuv import gains, lsuv
+from nninit.lsuv import lsuv
 from nninit.mlp import MLP
 
 
@@ -62,9 +62,9 @@ def test_same_seed_same_result():
     np.testing.assert_array_equal(a.layers[0].W, b.layers[0].W)
 
 
-def test_gains_reads_std_times_sqrt_fan_in():
+def test_net_gains_reads_std_times_sqrt_fan_in():
     net = MLP([100, 50, 3], init="he_normal", rng=0, dtype=np.float64)
-    g = gains(net)
+    g = net.gains()
     assert g.shape == (2,)
     # He normal has std √(2/fan_in): the gain is √2 up to the sample std's relative SE, 1/√(2·n_entries)
     # (≈ 1% for the 100×50 layer, 3.5% for 50×3); 5 SE bands.

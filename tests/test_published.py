@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nninit
-from nninit.lsuv import gains, lsuv
+from nninit.lsuv import lsuv
 from nninit.mlp import MLP
 
 
@@ -95,7 +95,7 @@ def test_lsuv_learns_the_gain(activation, expected):
     net = MLP([256] * 11 + [10], activation=activation, rng=0, dtype=np.float64)
     X = np.random.default_rng(100).standard_normal((512, 256))
     lsuv(net, X, rng=0)
-    g = gains(net)
+    g = net.gains()
     assert g[0] == pytest.approx(1.0, abs=0.05)
     tol_mean, tol_layer = (0.1, 0.25) if activation == "relu" else (0.01, 0.01)
     assert abs(g[1:10].mean() - expected) < tol_mean
