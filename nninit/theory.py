@@ -30,8 +30,12 @@ to 10 in z, so the expectations agree with adaptive-quadrature references to ~1e
 every registry activation and 1e-8 <= q <= 1e12 (tests/test_theory.py checks closed forms, a
 Gauss–Hermite reference where it is valid, and fine trapezoid references).
 
->>> fixed_point("tanh", 1.0, 0.05)                           # doctest: +SKIP
->>> critical_sigma_w2("relu", 0.0)                           # 2.0, He et al.'s gain² for ReLU
+>>> round(chi1("tanh", 500.0, 0.0), 1)     # CS231n's tanh net: weights N(0, 1), width 500
+12.1
+>>> round(critical_sigma_w2("relu"), 9)    # He et al.'s gain² for ReLU, for any σ_b²
+2.0
+>>> round(critical_sigma_w2("tanh", 0.05), 3)
+1.761
 """
 
 from __future__ import annotations
