@@ -144,13 +144,17 @@ def check_critical_gain_tanh(answer) -> Feedback:
     from .theory import critical_sigma_w2
 
     return _number(answer, math.sqrt(critical_sigma_w2("tanh", 0.0)),
-                   hint="move the gain slider with tanh until the std stays flat over depth; σ_w² = g².",
-                   why="at g = 1, χ₁ = σ_w²·E[tanh′²] = 1: signals neither vanish nor explode (slowly).")
+                   hint="tanh, xavier_normal, depth 30: find the gain below which the forward std keeps falling "
+                        "toward 0 and above which it levels off (tanh′(0) = 1, so for a small signal χ₁ = σ_w² = g²).",
+                   why="at g = 1, χ₁ = σ_w²·E[tanh′²] → 1 as the signal fades: the edge of chaos. Below it signals "
+                       "die out (order), above it units saturate and gradients grow (chaos).")
 
 
 def check_relu_gain(answer) -> Feedback:
-    """The gain that keeps a ReLU net's std flat over depth: √2."""
-    return _number(answer, math.sqrt(2), hint="move the gain slider with relu until the std stays flat; compare with He.",
+    """The gain on a variance-1/n scheme (Xavier on square layers, LeCun) that keeps a ReLU net's std flat: √2."""
+    return _number(answer, math.sqrt(2),
+                   hint="relu, xavier_normal (n·Var(W) = 1 on square layers): ReLU keeps half of E[s²] per layer, "
+                        "so the std shrinks ×0.71; which gain undoes that? Compare with He at gain 1.",
                    why="g = √2 is He's rule: σ_w² = 2 is ReLU's critical point.")
 
 
