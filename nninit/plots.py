@@ -127,9 +127,11 @@ def _layer_title(index: int, n_layers: int) -> str:
 
 def _finite64(x) -> tuple[np.ndarray, float]:
     """The finite entries of ``x`` as float64, and the share that was not finite."""
-    x = np.asarray(x, dtype=np.float64).ravel()
+    x = np.asarray(x).ravel()
     ok = np.isfinite(x)
-    return x[ok], 1.0 - ok.mean() if x.size else 0.0
+    if ok.all():  # the usual case: one conversion, no boolean indexing
+        return x.astype(np.float64), 0.0
+    return x[ok].astype(np.float64), 1.0 - ok.mean()
 
 
 def _activation_of(probe, activation):
@@ -165,9 +167,12 @@ def _fmt_mean(mean: float, std: float) -> str:
 
 
 def _fmt(v: float, signed: bool = False) -> str:
-    """Two significant digits, exponents without padding: 0.12, 4.5e-6, −3e+4."""
+    """Two significant digits, short exponents, a true minus sign: 0.12, 4.5e−6, −3e4."""
     text = f"{v:+.2g}" if signed else f"{v:.2g}"
-    return text.replace("e-0", "e-").replace("e+0", "e+").replace("-", "−")
+    mantissa, _, exponent = text.partition("e")
+    if exponent:  # 4.5e-06 -> 4.5e-6, 1.1e+13 -> 1.1e13
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", "−")
 
 
 def _stats_lines(stats: dict, zero_share: float) -> list[str]:
@@ -251,19 +256,37 @@ def _widen_log_axis(ax, decades: float = 1.0) -> None:
         ax.set_ylim(10 ** (mid - decades / 2), 10 ** (mid + decades / 2))
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(v: float) -> str:
+    """10ⁿ in Unicode superscripts (no mathtext: cheaper to draw, same look), else a plain number."""
+    n = np.log10(v) if v > 0 else np.nan
+    if np.isfinite(n) and abs(n - round(n)) < 1e-9:
+        return "10" + str(int(round(n))).translate(_SUPERSCRIPT)
+    return _fmt(v)
+
+
 def _label_log_axis(ax, axis: str = "y") -> None:
-    """On a log axis spanning under 3 decades, label 1-2-5 ticks as plain numbers (0.2, 0.5, 1),
-    so that a narrow range is not left with one or no label."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    """Readable ticks on a log axis. Under 3 decades: 1-2-5 ticks labelled as plain numbers (0.2,
+    0.5, 1), so that a narrow range keeps its labels. Wider: powers of ten only (at most ~8, with
+    their grid lines); the dozens of unlabelled minor ticks would only cost drawing time."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
     target = ax.yaxis if axis == "y" else ax.xaxis
     lo, hi = (ax.get_ylim() if axis == "y" else ax.get_xlim())
-    if target.get_scale() != "log" or not (0 < lo < hi) or np.log10(hi / lo) >= 3:
+    if target.get_scale() != "log" or not (0 < lo < hi):
         return
-    plain = FuncFormatter(lambda v, _: _fmt(v).replace("−", "-") if v < 1e-3 or v >= 1e4 else f"{v:g}")
-    target.set_major_formatter(plain)
-    target.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
-    target.set_minor_formatter(plain if np.log10(hi / lo) < 2 else NullFormatter())
+    decades = np.log10(hi / lo)
+    if decades < 3:
+        plain = FuncFormatter(lambda v, _: _fmt(v).replace("−", "-") if v < 1e-3 or v >= 1e4 else f"{v:g}")
+        target.set_major_formatter(plain)
+        target.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+        target.set_minor_formatter(plain if decades < 2 else NullFormatter())
+        return
+    target.set_major_locator(LogLocator(base=10, numticks=8))
+    target.set_major_formatter(FuncFormatter(lambda v, _: _power_of_ten(v)))
+    target.set_minor_locator(NullLocator())
 
 
 def _title(fig, ax, own: bool, title, default: str) -> None:
@@ -348,11 +371,11 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
     """Karpathy's picture: one axis per field in ``kinds``, each layer's distribution as a line.
 
     Lines are coloured by depth (viridis: dark near the input, yellow deep); the legend gives each
-    layer's mean and std and, for activations, its saturated, dead and zero shares. One x-range per axis
+    layer's std and mean and, for activations, its saturated and dead shares. One x-range per axis
     covers every layer, so shrinking layers become narrowing spikes. ``ax``: an Axes (one kind) or
     a sequence of Axes (one per kind) to draw into. ``bins``: by default 21 to 101, growing with
-    the number of values. y: % of the layer's values per bin (exact zeros left out and counted in
-    the legend when they are more than 1%).
+    the number of values. y: % of the layer's values per bin; exact zeros (ReLU's half) are left
+    out when they are more than 1% of a layer, and the y label says so.
     """
     kinds = _as_kinds(kinds)
     n_layers = len(probe.pre)
@@ -373,22 +396,22 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
         n_bins = bins or _density_bins(min(np.size(x) for x in arrays))
         edges = np.linspace(*_shared_range(arrays), n_bins + 1)
         centres = 0.5 * (edges[:-1] + edges[1:])
-        peak = 0.0
+        peak, zeros_left_out = 0.0, False
         for color, i, x in zip(colors, idx, arrays):
             share, zero_share = _histogram(x, edges)
             peak = max(peak, share.max(initial=0.0))
-            stats = _unit_stats(probe, kind, i, act)
-            lines = _stats_lines(stats, zero_share)
-            label = f"{_layer_title(i, n_layers)}: {lines[1]}, {lines[0]}"  # mean, std
-            if len(lines) > 2:  # the saturated / dead / zero shares
-                label += f", {lines[2]}"
+            zeros_left_out |= zero_share > ZERO_SHARE_SHOWN
+            # the zero share goes into the y label once, not into every legend entry
+            stats = _stats_lines(_unit_stats(probe, kind, i, act), 0.0)
+            label = f"{_layer_title(i, n_layers)}: " + ", ".join(stats)
             ax_k.plot(centres, share, color=color, lw=2, label=label)
         ax_k.set_xlim(edges[0], edges[-1])
         # head-room for the legend above the tallest curve
         ax_k.set_ylim(0, max(peak, 1e-9) * ((1.0 + 0.075 * len(idx)) if legend else 1.05))
         _compact_ticks(ax_k, "x", nbins=5)
+        ax_k.yaxis.set_major_locator(MaxNLocator(nbins=5))
         ax_k.set_xlabel(KINDS[kind])
-        ax_k.set_ylabel("% of values per bin")
+        ax_k.set_ylabel("% of values per bin" + (" (zeros not drawn)" if zeros_left_out else ""))
         if legend:
             ax_k.legend(fontsize=12, loc="upper right", handlelength=1.2, labelspacing=0.25)
     _title(fig, axes[0], own, title, _default_title(probe, act))
@@ -515,7 +538,7 @@ def _depth_axis(ax, depth_max: int, ylabel: str) -> None:
     ax.set_xlabel("hidden layer (1 = nearest the input)")
     ax.set_ylabel(ylabel)
     ax.set_xlim(0.5, depth_max + 0.5)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=1))
 
 
 def _has_positive_data(ax) -> bool:

@@ -176,7 +176,8 @@ def test_layer_densities_one_line_per_layer_with_stats(relu_probes):
         lines = ax.get_lines()
         assert len(lines) == 3
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
-        assert all("std" in lab and "zeros" in lab for lab in labels)
+        assert all("std" in lab and "mean" in lab and "dead" in lab for lab in labels)
+        assert "zeros not drawn" in ax.get_ylabel()  # ReLU's half of exact zeros, said once
         colors = [line.get_color() for line in lines]
         assert len(set(map(str, colors))) == 3  # coloured by depth
     finally:
