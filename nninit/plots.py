@@ -40,6 +40,7 @@ from matplotlib.ticker import MaxNLocator
 from . import _checks
 from . import activations as _activations
 from . import initializers as _initializers
+from . import theory as _theory
 from .style import SLIDE_SIZE, course_style, layer_colors, series_styles
 
 __all__ = [
@@ -151,9 +152,8 @@ def _unit_stats(probe, kind: str, index: int, act) -> dict:
         a = np.asarray(probe.act[index])
         if act.saturated is not None:
             stats["saturated"] = float(np.mean(act.saturated(a)))
-        if act.rectifier:  # a unit is dead when it lets no gradient through for any example
-            active = act.grad(np.asarray(probe.pre[index])) > 0
-            stats["dead"] = float(np.mean(~active.any(axis=0)))
+        if act.rectifier:  # dead as History counts it: pre-activation <= 0 for every example
+            stats["dead"] = float(np.mean(np.all(np.asarray(probe.pre[index]) <= 0, axis=0)))
     return stats
 
 
@@ -317,8 +317,8 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
     ``max_layers`` hidden layers, evenly spread from the first to the last. Each row shares one
     x-range (all its layers' values, far outliers aside), so a layer whose signal has collapsed shows
     as a spike at 0 and an exploding one fills the axis. Under each panel: its mean and std and, for
-    pre-activations and activations, the share of saturated values and of dead units (units that
-    are off for every example; ``activation`` defaults to the one the probe records). Exact zeros
+    pre-activations and activations, the share of saturated values and of dead units (pre-activation
+    <= 0 for every example, as ``History.dead``; ``activation`` defaults to the one the probe records). Exact zeros
     (ReLU's) are left out of the bars and their share is written instead. y: % of the layer's values.
     The figure is 16:9 for up to two rows and grows 3.6 in per row beyond.
     """
@@ -427,9 +427,7 @@ def theory_for(scheme, activation, sizes, *, gain=1.0, input_var=1.0, bias_var=0
     ``gain``: weight variance ``gain² · initializers.variance(scheme, (fan_in, fan_out))`` per layer."""
     weight_var = [gain**2 * _initializers.variance(scheme, (n_in, n_out), **hyper)
                   for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    from . import theory
-
-    return theory.predict(activation, list(sizes), weight_var, bias_var=bias_var, input_var=input_var)
+    return _theory.predict(activation, list(sizes), weight_var, bias_var=bias_var, input_var=input_var)
 
 
 def _measured(probe, kind: str, stat: str) -> np.ndarray:
@@ -449,8 +447,9 @@ def _measured(probe, kind: str, stat: str) -> np.ndarray:
 @_styled
 def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=None, legend=True,
                  title=None) -> Figure:
-    """Std of ``kind`` per hidden layer against depth, one solid line per scheme (log y), the theory
-    dashed beside each in the same colour.
+    """Std of ``kind`` per hidden layer against depth (log y), one colour per scheme: the
+    measurement as dots on a thin line, the theory as a thick dashed line in the same colour (with a
+    white edge, so that it shows where the two agree).
 
     ``probes``: ``{label: Probe}`` (labels are scheme names, which fix the colours) or one Probe.
     ``kind``: ``"pre"``, ``"act"``, ``"grad_pre"`` or ``"grad_act"``; gradient stds are divided by the
@@ -461,7 +460,7 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     A scheme whose std is 0 (zeros) cannot sit on a log axis; its legend entry says so.
     ``ax``: an Axes (or two, with ``show_mean``) to draw into; ``legend=False`` leaves the legend out.
     """
-    _check_kind(kind)
+    _checks.choice("kind", kind, tuple(_THEORY_FIELD))
     if not isinstance(probes, Mapping):
         probes = {getattr(probes, "activation", "") or "measured": probes}
     predictions = dict(predictions or {})
