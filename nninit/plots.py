@@ -31,17 +31,18 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
+import matplotlib as mpl
 from matplotlib import patheffects as _patheffects
-from matplotlib.colors import LogNorm
+from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
 from . import _checks
 from . import activations as _activations
 from . import initializers as _initializers
 from . import theory as _theory
-from .style import SLIDE_SIZE, course_style, layer_colors, series_styles
+from .style import HEATMAP_CMAP, SLIDE_SIZE, course_style, layer_colors, series_styles
 
 __all__ = [
     "layer_histograms", "layer_densities", "std_vs_depth", "histogram_heatmap", "training_curves",
@@ -229,8 +230,6 @@ def _histogram(x, edges) -> tuple[np.ndarray, float]:
 def _compact_ticks(ax, axis: str = "x", nbins: int = 4) -> None:
     """Few ticks, labelled like 0.25 or 5e-7, without matplotlib's offset text (which collides
     with labels under small panels)."""
-    from matplotlib.ticker import FuncFormatter
-
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(MaxNLocator(nbins=nbins, symmetric=False))
     target.set_major_formatter(FuncFormatter(lambda v, _: "0" if v == 0 else _fmt(v)))
@@ -271,8 +270,6 @@ def _label_log_axis(ax, axis: str = "y") -> None:
     """Readable ticks on a log axis. Under 3 decades: 1-2-5 ticks labelled as plain numbers (0.2,
     0.5, 1), so that a narrow range keeps its labels. Wider: powers of ten only (at most ~8, with
     their grid lines); the dozens of unlabelled minor ticks would only cost drawing time."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
-
     target = ax.yaxis if axis == "y" else ax.xaxis
     lo, hi = (ax.get_ylim() if axis == "y" else ax.get_xlim())
     if target.get_scale() != "log" or not (0 < lo < hi):
@@ -555,10 +552,10 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
     share of dead units and of saturated values over training.
 
     ``kind``: ``"act"`` (activations) or ``"grad"`` (dL/da). ``layers``: 1-based; by default at most
-    ``max_layers`` hidden layers. The recorder's lowest bin holds every value below 1e-8, zeros
-    included (half of a ReLU layer's values): it is not a log10 value, so it is drawn under the
-    heatmap as a line ("|a| < 1e-8") beside the dead and saturated shares, not as a band in it.
-    The y-range is cut to the decades that ever hold values, one decade of margin.
+    ``max_layers`` hidden layers. The recorder's lowest bin holds every value below its second edge
+    (1.8e-8), zeros included (half of a ReLU layer's values): not a log10 value, so it is drawn
+    under the map as a dashed line ("zeros") beside the dead and saturated shares, not as a band in
+    it. One y-range for all layers: the decades any of them ever uses, one decade of margin.
     """
     _checks.choice("kind", kind, ("act", "grad"))
     hist = np.asarray(getattr(history, f"{kind}_hist"), dtype=np.float64)
@@ -600,10 +597,6 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
 
 
 def _heatmap_cmap():
-    import matplotlib as mpl
-
-    from .style import HEATMAP_CMAP
-
     cmap = mpl.colormaps[HEATMAP_CMAP]
     # empty bins look like the smallest share, not like the white page
     return cmap.with_extremes(bad=cmap(0.0), under=cmap(0.0))
@@ -809,8 +802,6 @@ def decision_boundaries(nets, X, y, *, resolution=200, margin=0.5, fig=None, tit
     grid_points = np.column_stack([gx.ravel(), gy.ravel()])
     classes = np.unique(y)
     colors = [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(int(classes.max()) + 1)]
-    from matplotlib.colors import ListedColormap
-
     cmap = ListedColormap(colors)
     levels = np.arange(len(colors) + 1) - 0.5
     for ax, (label, net), style in zip(axes.ravel(), nets.items(), series_styles(nets)):
@@ -884,7 +875,7 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
         ax.axvline(g, color=color, ls="--", lw=2, label=f"theory{' ' + label if label else ''}: gain {g:.3g}")
     if gains.size and gains.min() > 0 and gains.max() / gains.min() >= 4:
         ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_formatter(_GainFormatter())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.5, 1, 2, not 2⁻¹
     if logy if logy is not None else any_probe:
         ax.set_yscale("log")
         _widen_log_axis(ax)
@@ -895,9 +886,3 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
     _legend(ax, fontsize=12, loc="best")
     _title(fig, ax, own, title, "how the result depends on the gain")
     return fig
-
-
-def _GainFormatter():
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda v, _: f"{v:g}")
