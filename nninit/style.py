@@ -13,9 +13,13 @@ Decisions, written down here so that every figure agrees:
   *family* keeps its hue and the uniform variant is a darker shade of it, so xavier_normal and
   xavier_uniform read as relatives (they draw the same variance). The article's functions that draw
   exactly what a registry scheme draws wear its colour (``he_init`` is ``he_normal``); when two
-  series in one figure share a colour, the plot functions tell them apart by marker.
-  Any other name gets a fixed colour from Paul Tol's "muted" palette (also colour-blind safe), chosen
-  by a CRC32 of the name, so it is the same on every machine and every run.
+  series in one figure share a colour, the plot functions tell them apart by marker. Okabe-Ito
+  has eight colours for some fifteen names, so LeCun, truncated normal and the article's
+  random_init borrow from Paul Tol's colour-blind-safe "muted" palette; with all ten registry
+  schemes in one figure the two dark "uniform" shades (he_uniform, xavier_uniform) are the pair
+  hardest to tell apart for red-green colour-blind readers: compare fewer at once where it matters.
+  Any other name gets a fixed colour from Tol's palette, chosen by a CRC32 of the name, so it is
+  the same on every machine and every run.
 - Layers (depth) are coloured by the sequential, colour-blind-safe ``viridis`` map: dark = near the
   input, yellow = deep.
 - Text: 14 pt base (>= 12 pt everywhere), for the back of a lecture hall.
@@ -63,14 +67,14 @@ SCHEME_COLORS: dict[str, str] = {
     # fixed-scale distributions (ignore the layer's width)
     "uniform": _O["sky_blue"],
     "normal": _O["blue"],
-    "truncated_normal": _darker(_O["blue"]),
+    "truncated_normal": "#332288",  # Tol's indigo: a blue, but not a dark twin of xavier_uniform
     # fan-based schemes: one hue per family, the uniform variant a darker shade
     "xavier_normal": _O["bluish_green"],
     "xavier_uniform": _darker(_O["bluish_green"]),
     "he_normal": _O["vermillion"],
     "he_uniform": _darker(_O["vermillion"]),
     "lecun_normal": "#882255",  # Tol's wine: Okabe-Ito has no hue left
-    "lecun_uniform": "#AA4499",
+    "lecun_uniform": _darker("#882255", 0.35),
     "orthogonal": _O["orange"],
     "variance_scaling": "#44AA99",
     # the source article's functions
@@ -91,7 +95,7 @@ ACTIVATION_COLORS: dict[str, str] = {
     "identity": OKABE_ITO["grey"],
     "sigmoid": OKABE_ITO["sky_blue"],
     "tanh": OKABE_ITO["blue"],
-    "lecun_tanh": "#332288",
+    "lecun_tanh": "#AA4499",
     "relu": OKABE_ITO["vermillion"],
     "leaky_relu": OKABE_ITO["orange"],
     "elu": OKABE_ITO["reddish_purple"],
