@@ -52,12 +52,12 @@ def cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]
     n = logits.shape[0]
     rows = np.arange(n)
     shifted = logits - logits.max(axis=1, keepdims=True)   # <= 0, so exp cannot overflow
-    exp = np.exp(shifted)
+    picked = shifted[rows, y]                              # z_n,y_n − m_n
+    exp = np.exp(shifted, out=shifted)                     # in place: one (N, K) array in all
     total = exp.sum(axis=1, keepdims=True)
-    loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
-    exp /= total                                              # softmax, in place
-    exp[rows, y] -= 1.0
-    exp /= n
+    loss = float(np.mean(np.log(total[:, 0]) - picked))
+    exp /= total * n                                       # softmax / N
+    exp[rows, y] -= 1.0 / n                                # (softmax − onehot) / N
     return loss, exp
 
 
@@ -94,7 +94,7 @@ def targets(loss: str, y, n_examples: int, n_out: int, *, arg: str = "y") -> np.
         if bad.any():
             raise ValueError(
                 f"{arg} holds labels outside 0..{n_out - 1} (the network has {n_out} outputs);"
-                f" got {labels[bad][0]!r}"
+                f" got {int(labels[bad][0])}"
             )
         return labels
     if y.ndim == 1 and labels is not None and n_out > 1:       # class labels -> one-hot targets

@@ -409,9 +409,11 @@ def _forward_problem(value, trace) -> str | None:
 
 
 def _backward_problem(grads) -> str | None:
-    """None if every gradient is finite: dL/db = Σ_n dL/ds is finite only if all of dL/ds is."""
-    for l in reversed(range(len(grads.W))):
-        if not (np.isfinite(grads.b[l]).all() and math.isfinite(float(grads.W[l].sum()))):
+    """None if every gradient is finite: dL/db = Σ_n dL/ds is finite only if all of dL/ds is (and
+    then so is dL/da, or dL/ds = dL/da ⊙ φ' would not be). A dL/dW that overflowed puts inf into W,
+    which the next forward pass (or the end-of-epoch evaluation) finds."""
+    for l in reversed(range(len(grads.b))):
+        if not np.isfinite(grads.b[l]).all():
             return f"gradients of layer {l + 1} overflowed or became NaN"
     return None
 
