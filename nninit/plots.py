@@ -332,7 +332,8 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
         edges = np.linspace(*_shared_range(arrays), bins + 1)
         for ax, i, x in zip(axes, idx, arrays):
             share, zero_share = _histogram(x, edges)
-            ax.stairs(share, edges, fill=True, color="#0072B2")
+            # an edge line keeps a one-bin spike (a collapsed layer) visible at any figure size
+            ax.stairs(share, edges, fill=True, facecolor="#0072B2", edgecolor="#0072B2", linewidth=1.5)
             ax.set_xlim(edges[0], edges[-1])
             ax.set_ylim(0, max(share.max(initial=0.0), 1e-9) * 1.1)
             _compact_ticks(ax, "x", nbins=3)
@@ -692,7 +693,8 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
             starts.append((h.diverged_at is None, np.nanmedian(loss[:10])))
         if len(histories) <= 4:
             ax_loss.plot(steps, loss, color=style["color"], lw=1, alpha=0.25)
-        smoothed = _smooth(loss, smooth) if np.all(np.isfinite(loss)) else loss
+        raw = np.asarray(h.loss, dtype=np.float64)    # smooth before the log gaps: a batch loss of 0 is data
+        smoothed = _log_safe(_smooth(raw, smooth)) if np.all(np.isfinite(raw)) else loss
         name = label
         if h.diverged_at is not None:
             name = f"{label} (diverged at step {h.diverged_at})"

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no window, ever
 
+import copy
 import io
 import math
 import zlib
@@ -320,3 +321,13 @@ def test_gain_sweep_with_histories_and_numbers(trained):
     assert any("diverged" in t.get_text() for t in ax.get_legend().get_texts())  # ... but a marked ✕
     with pytest.raises(ValueError, match="3 gains"):
         plots.gain_sweep([1, 2, 3], {"a": [1.0]})
+
+
+def test_training_curves_smooth_through_a_zero_batch_loss(trained):
+    """A perfect mini-batch (loss exactly 0, common in float32) must not leave the bold line unsmoothed."""
+    history = copy.deepcopy(trained[0]["he_normal"])
+    history.loss[len(history.loss) // 2] = 0.0
+    ax_loss = plots.training_curves({"he_normal": history}, smooth=3).get_axes()[0]
+    bold = [l for l in ax_loss.get_lines() if l.get_label() == "he_normal"][0]
+    y = bold.get_ydata()
+    assert np.all(np.isfinite(y)) and np.allclose(y[3:], np.convolve(history.loss, np.ones(3) / 3, "valid")[1:])
