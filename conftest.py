@@ -1,10 +1,17 @@
-"""Repository-wide pytest hooks: report how long each notebook took under nbval.
+"""Repository-wide pytest set-up: one BLAS thread, and how long each notebook took under nbval.
 
 The design wants every notebook under 30 s and the course under 3 minutes; this prints the figures at
 the end of every `pytest` run so that they are seen (and quoted in notes), without timing-based failures.
 """
 
 import collections
+import os
+
+# The course's matrices are small: one BLAS thread is faster (on a busy 2-core machine, many times
+# faster) and sums floats in one fixed order, so the unit tests and the nbval kernels (which inherit
+# this environment) repeat to the last digit. Set before anything imports numpy.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 _notebook_seconds = collections.defaultdict(float)
 
