@@ -15,8 +15,8 @@ Baselines:
 - matmuls alone: the 3·depth − 1 matrix products of the step (forward a @ W, weight gradient aᵀ @ g,
   input gradient g @ Wᵀ; none for the input), with numpy allocating the results as the MLP does.
 
-Each figure is the median over ``repeats`` timed steps after warm-up, timed in interleaved blocks so
-that background load hits every contender alike. Targets (design.md): nninit
+Each figure is the median over ``repeats`` timed steps, the contenders taking turns in blocks (each
+block after a few untimed steps) so that background load hits every contender alike. Targets (design.md): nninit
 within 1.5× of PyTorch and within 2× of its matmuls alone. Both libraries run on the same number of
 threads (numpy's BLAS and torch's intra-op pool; printed). On machines where OPENBLAS_CORETYPE is
 forced (see the environment notes), numpy may use a slower kernel: the table prints the one in use.
@@ -38,22 +38,23 @@ from nninit.mlp import MLP, cross_entropy  # noqa: E402
 from nninit.training import SGD, _backward_problem, _forward_problem, _Recorder  # noqa: E402
 
 
-def median_times(steps: dict, repeats: int, block: int = 5, warmup: int = 10) -> dict:
-    """Median seconds per call of each function, timed in interleaved blocks of ``block`` calls.
+def median_times(steps: dict, repeats: int, block: int = 25, settle: int = 5) -> dict:
+    """Median seconds per call of each function, over ``repeats`` timed calls each.
 
-    Interleaving (A, B, C, A, B, C, ...) exposes every contender to the same background load, so
-    that their ratios stay meaningful on a busy machine.
+    The contenders take turns in blocks of ``block`` timed calls (A, B, C, A, B, C, ...), so that
+    background load hits all of them alike. Each block starts with ``settle`` untimed calls: numpy's
+    OpenBLAS threads and torch's OpenMP threads both spin for a while after their work, and on two
+    cores the pool that has just stopped slows the other one down until it sleeps.
     """
-    for fn in steps.values():
-        for _ in range(warmup):
-            fn()
     times = {name: [] for name in steps}
     for _ in range(max(1, repeats // block)):
         for name, fn in steps.items():
-            t0 = time.perf_counter()
-            for _ in range(block):
+            for _ in range(settle):
                 fn()
-            times[name].append((time.perf_counter() - t0) / block)
+            for _ in range(block):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
     return {name: statistics.median(t) for name, t in times.items()}
 
 
