@@ -99,7 +99,9 @@ def targets(loss: str, y, n_examples: int, n_out: int, *, arg: str = "y") -> np.
         return labels
     if y.ndim == 1 and labels is not None and n_out > 1:       # class labels -> one-hot targets
         if labels.min() < 0 or labels.max() >= n_out:
-            raise ValueError(f"{arg} holds labels outside 0..{n_out - 1}; got min {labels.min()}, max {labels.max()}")
+            raise ValueError(
+                f"{arg} holds labels outside 0..{n_out - 1}; got min {labels.min()}, max {labels.max()}"
+            )
         return np.eye(n_out)[labels]
     if y.ndim == 1 and n_out == 1:
         y = y[:, None]
@@ -264,7 +266,7 @@ class MLP:
 
     def gains(self) -> np.ndarray:
         """Each layer's gain std(W_l)·√fan_in: 1 for LeCun's variance 1/fan_in, √2 for He's."""
-        return np.array([float(np.std(layer.W, dtype=np.float64)) * np.sqrt(layer.fan_in) for layer in self.layers])
+        return np.array([np.std(layer.W, dtype=np.float64) * np.sqrt(layer.fan_in) for layer in self.layers])
 
     def copy(self) -> "MLP":
         """An independent copy (weights copied, the same activation)."""
@@ -431,7 +433,9 @@ def _loss_and_grad(loss: str, output: np.ndarray, y, n_out: int) -> tuple[float,
 
 def _check_sizes(sizes) -> list[int]:
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
-        raise TypeError(f"sizes must be a list of layer widths from input to output, e.g. [2, 64, 3]; got {sizes!r}")
+        raise TypeError(
+            f"sizes must be a list of layer widths from input to output, e.g. [2, 64, 3]; got {sizes!r}"
+        )
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(

@@ -11,7 +11,6 @@ gradients, taken from the very forward and backward pass of that step (no extra 
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,7 +122,7 @@ class History:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
 
     def __repr__(self) -> str:
-        end = f"diverged at step {self.diverged_at}: {self.reason}" if self.diverged_at is not None else "finished"
+        end = "finished" if self.diverged_at is None else f"diverged at step {self.diverged_at}: {self.reason}"
         last = f", final loss {self.loss[-1]:.4g}" if len(self.loss) else ""
         return (f"History({self.n_steps} steps, {len(self.train_loss)} epochs, {self.n_records} records"
                 f" of {len(self.layer_names)} layers{last}; {end})")
@@ -203,7 +202,6 @@ class _Recorder:
     """Preallocated arrays for ``n_records`` records; fills one row from a step's trace and gradients."""
 
     def __init__(self, net: MLP, n_steps: int, record_every: int):
-        self.every = record_every
         n_records = (n_steps + record_every - 1) // record_every
         L = net.n_layers
         self.steps = np.zeros(n_records, dtype=np.int64)
@@ -239,7 +237,8 @@ class _Recorder:
         r = self.n
         for l, (d, w_std) in enumerate(zip(deltas_W, self._w_std)):
             d_std = _mean_std(d)[1]
-            self.stats["update_ratio"][r, l] = d_std / w_std if w_std > 0 else (np.inf if d_std > 0 else np.nan)
+            ratio = d_std / w_std if w_std > 0 else (np.inf if d_std > 0 else np.nan)   # W constant: inf
+            self.stats["update_ratio"][r, l] = ratio
         self.n += 1
 
     def finish(self, n_done_records) -> dict:
@@ -365,7 +364,8 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
         diverged_at=diverged_at, reason=reason,
         layer_names=layer_names(net.n_layers),
         config=dict(epochs=epochs, batch_size=batch_size, lr=opt.lr, optimizer=optimizer,
-                    momentum=getattr(opt, "momentum", 0.0), nesterov=bool(nesterov), loss=loss, record_every=record_every, sizes=list(net.sizes),
+                    momentum=getattr(opt, "momentum", 0.0), nesterov=bool(nesterov), loss=loss,
+                    record_every=record_every, sizes=list(net.sizes),
                     activation=net.activation.name),
         **recorded,
     )
@@ -403,8 +403,8 @@ def _forward_problem(value, trace) -> str | None:
         return f"pre-activations of layer {l + 1} overflowed or became NaN"
     for l, s in enumerate(trace.pre):
         if not np.isfinite(s.sum()):
-            return f"pre-activations of {'the output layer' if l == len(trace.pre) - 1 else f'layer {l + 1}'}" \
-                   " overflowed or became NaN"
+            where = "the output layer" if l == len(trace.pre) - 1 else f"layer {l + 1}"
+            return f"pre-activations of {where} overflowed or became NaN"
     return f"loss is {value}"
 
 
