@@ -159,6 +159,9 @@ class Trace:
     def output(self) -> np.ndarray:
         return self.act[-1]
 
+    def __repr__(self) -> str:
+        return f"Trace(batch {self.X.shape[0]}, {len(self.pre)} layers)"
+
 
 @dataclass
 class Gradients:
@@ -170,6 +173,9 @@ class Gradients:
     pre: list
     act: list
     X: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"Gradients({len(self.W)} layers{', with dL/dX' if self.X is not None else ''})"
 
 
 @dataclass
@@ -195,6 +201,11 @@ class Probe:
     @property
     def layer_names(self) -> list[str]:
         return layer_names(len(self.pre))
+
+    def __repr__(self) -> str:
+        batch = self.pre[0].shape[0] if self.pre else 0
+        return (f"Probe({len(self.pre)} layers, sizes={self.sizes}, activation={self.activation!r},"
+                f" batch {batch}, loss {self.loss:.4g})")
 
     def _field(self, which: str) -> list:
         allowed = ("pre", "act", "grad_pre", "grad_act", "grad_W", "grad_b")

@@ -203,6 +203,7 @@ def test_probe_holds_every_layer_as_the_contract_says():
     assert [g.shape for g in p.grad_W] == [(4, 6), (6, 5), (5, 3)]
     assert p.layer_names == ["layer 1", "layer 2", "output"]
     assert p.sizes == [4, 6, 5, 3] and p.activation == "tanh"
+    assert repr(p).startswith("Probe(3 layers") and "array" not in repr(p)   # short in a notebook
     np.testing.assert_allclose(p.act[0], np.tanh(X @ net.layers[0].W + net.layers[0].b), rtol=1e-12)
     np.testing.assert_allclose(p.act[-1], net.forward(X), rtol=1e-12)                # logits
     np.testing.assert_allclose(p.pre[1], p.act[0] @ net.layers[1].W + net.layers[1].b, rtol=1e-12)
