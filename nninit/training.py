@@ -267,7 +267,9 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
     (forward only) and on (X_val, y_val) if given.
 
     Every ``record_every`` steps (and at step 0) the per-layer statistics of :class:`History` are
-    taken from that step's own forward and backward pass. Memory: all arrays are allocated up front
+    taken from that step's own forward and backward pass; a recorded step costs about as much time
+    again as a plain one (the two histograms per layer dominate), so the default adds ~10%.
+    Memory: all arrays are allocated up front
     and do not depend on N; a recorded step costs 8 + 832·n_layers bytes (8 float64 statistics and
     two 48-bin float64 histograms per layer, plus the step index), every step 16 bytes (loss,
     accuracy), every epoch 40 bytes.
