@@ -292,6 +292,17 @@ def _mixed_root(F, idx, lo, hi, flo, fhi, log):
     return out
 
 
+def _recursion_args(activation, sigma_w2, sigma_b2, q0):
+    """Checked arguments of the fixed-point recursion and the shape they broadcast to."""
+    act = _act(activation)
+    w2, b2 = _values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2)
+    q0 = _values("q0", q0)
+    if (q0 <= 0).any():
+        raise ValueError(f"q0 must be > 0 (the variance the recursion starts from); got {float(q0[q0 <= 0].flat[0])!r}")
+    shape = np.broadcast_shapes(w2.shape, b2.shape, q0.shape)
+    return act, w2, b2, q0, shape
+
+
 def fixed_point(activation, sigma_w2, sigma_b2, *, q0=1.0):
     """The fixed point q* = V(q*) that the length map reaches from q0 (Poole et al. 2016).
 
@@ -312,12 +323,7 @@ def fixed_point(activation, sigma_w2, sigma_b2, *, q0=1.0):
 
     ``sigma_w2``, ``sigma_b2`` (and ``q0`` > 0) may be arrays; they broadcast.
     """
-    act = _act(activation)
-    w2, b2 = _values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2)
-    q0 = _values("q0", q0)
-    if (q0 <= 0).any():
-        raise ValueError(f"q0 must be > 0 (the variance the recursion starts from); got {float(q0[q0 <= 0].flat[0])!r}")
-    shape = np.broadcast_shapes(w2.shape, b2.shape, q0.shape)
+    act, w2, b2, q0, shape = _recursion_args(activation, sigma_w2, sigma_b2, q0)
     return _out(_fixed_point(act, w2, b2, q0).reshape(shape))
 
 
@@ -329,12 +335,7 @@ def chi1(activation, sigma_w2, sigma_b2, *, q0=1.0):
     as q → ∞, which is finite for every registry activation (σ_w²/2 for ReLU). Arrays broadcast.
     CS231n's tanh net with N(0, 1) weights and width 500 has σ_w² = 500 and χ₁ ≈ 12: chaotic.
     """
-    act = _act(activation)
-    w2, b2 = _values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2)
-    q0 = _values("q0", q0)
-    if (q0 <= 0).any():
-        raise ValueError(f"q0 must be > 0 (the variance the recursion starts from); got {float(q0[q0 <= 0].flat[0])!r}")
-    shape = np.broadcast_shapes(w2.shape, b2.shape, q0.shape)
+    act, w2, b2, q0, shape = _recursion_args(activation, sigma_w2, sigma_b2, q0)
     w2b, b2b, q0b = (np.broadcast_to(v, shape).reshape(-1) for v in (w2, b2, q0))
     qs = _fixed_point(act, w2b, b2b, q0b)
     return _out(_chi(act, w2b, qs).reshape(shape))
