@@ -295,6 +295,7 @@ def write_index(out_dir: Path) -> Path:
 <style>
   body {{ font-family: system-ui, sans-serif; max-width: 52em; margin: 3em auto; padding: 0 1em;
          line-height: 1.5; color: #222; }}
+  ul {{ list-style: none; padding-left: 0; }}
   li {{ margin: 0.4em 0; font-size: 1.2em; }}
   .file {{ color: #666; font-size: 0.8em; font-family: monospace; margin-left: 0.5em; }}
   kbd {{ border: 1px solid #aaa; border-radius: 3px; padding: 0 0.3em; font-size: 0.9em; }}
@@ -303,9 +304,9 @@ def write_index(out_dir: Path) -> Path:
 </head>
 <body>
 <h1>How to initialise a neural network, and why: slide decks</h1>
-<ol>
+<ul>
 {chr(10).join(rows)}
-</ol>
+</ul>
 <p>In a deck: <kbd>&rarr;</kbd>/<kbd>Space</kbd> next, <kbd>&larr;</kbd> back,
 <kbd>S</kbd> speaker notes (a second window), <kbd>F</kbd> full screen, <kbd>Esc</kbd> overview.
 Everything a deck needs is in <code>{ASSETS}/</code> beside it: the folder works offline and can be
