@@ -132,8 +132,9 @@ def stable_widget_ids(nb, name: str) -> int:
 def execute_notebook(path: Path, timeout: int) -> int:
     """Run ``path`` top to bottom in a fresh kernel (cwd: the notebook's folder) and save it in place.
 
-    Per-cell timing metadata is dropped and widget ids are made stable, so that the stored file
-    changes only when an output does. Returns the number of code cells. Raises nbclient's
+    The kernel gets one BLAS/OpenMP thread (unless ``OMP_NUM_THREADS`` etc. are set), per-cell
+    timing metadata is dropped and widget ids are made stable, so that the stored file changes
+    only when an output does. Returns the number of code cells. Raises nbclient's
     ``CellExecutionError`` when a cell fails (the file is then left as it was).
     """
     import tempfile
@@ -154,9 +155,14 @@ def execute_notebook(path: Path, timeout: int) -> int:
     )
     # The kernel's own stderr (start-up warnings) would interleave with the progress lines; it is
     # kept aside and shown only if the kernel dies.
+    # One BLAS/OpenMP thread unless the caller chose otherwise: a multi-threaded matrix product may
+    # sum in another order on another machine, and stored outputs should not depend on the machine.
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
     with tempfile.TemporaryFile(mode="w+") as kernel_stderr:
         try:
-            client.execute(stderr=kernel_stderr)
+            client.execute(stderr=kernel_stderr, env=env)
         except DeadKernelError as exc:
             kernel_stderr.seek(0)
             raise DeadKernelError(f"{exc}\nkernel stderr:\n{kernel_stderr.read()}") from None
@@ -240,9 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-run notebooks in place to refresh their stored outputs (maintainers)",
         description=(
             "Run each notebook top to bottom in a fresh kernel, with the notebook's folder as the "
-            "working directory, and save its outputs in place (execution counts 1..N). Per-cell "
-            "timing metadata is not stored and widget ids are made stable, so an unchanged "
-            "notebook is written back identical. A notebook whose cell fails is left unchanged."
+            "working directory and one BLAS thread, and save its outputs in place (execution "
+            "counts 1..N). Per-cell timing metadata is not stored and widget ids are made stable, "
+            "so an unchanged notebook is written back identical. A notebook whose cell fails is "
+            "left unchanged."
         ),
         epilog=_EPILOG,
     )
