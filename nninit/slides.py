@@ -4,15 +4,14 @@
 ``<out>/<name>.slides.html``; beside the decks go ``<out>/index.html`` (a page linking every deck in
 the folder) and ``<out>/assets/``, a copy of everything a deck loads:
 
-==================  =====================================================================
-``assets/reveal.js``  reveal.js 5.2.0 and its notes plugin, from the PyPI package
-                      ``sphinx-revealjs`` 3.2.1 (reveal.js: MIT)
-``assets/mathjax``    MathJax 2.7.9, from the PyPI package ``jupyter-server-mathjax`` 0.2.6
-                      (MathJax: Apache-2.0)
-``assets/require.js`` RequireJS 2.3.8 (npm ``requirejs``, MIT), vendored in ``nninit/deck_assets``
-``assets/html-manager`` the static widget renderer ``embed-amd.js`` of npm
-                      ``@jupyter-widgets/html-manager`` 1.0.15 (BSD-3-Clause), vendored likewise
-==================  =====================================================================
+- ``assets/reveal.js``: reveal.js 5.2.0 and its notes plugin, from the PyPI package
+  ``sphinx-revealjs`` 3.2.1 (reveal.js: MIT);
+- ``assets/mathjax``: MathJax 2.7.9, from the PyPI package ``jupyter-server-mathjax`` 0.2.6
+  (MathJax: Apache-2.0);
+- ``assets/require.js``: RequireJS 2.3.8 (npm ``requirejs``, MIT), vendored in
+  ``nninit/deck_assets``;
+- ``assets/html-manager``: the static widget renderer ``embed-amd.js`` of npm
+  ``@jupyter-widgets/html-manager`` 1.0.15 (BSD-3-Clause), vendored likewise.
 
 Both PyPI packages are pinned in ``requirements.txt``, so decks build offline once the course is
 installed. nbconvert's ``SlidesExporter`` options ``reveal_url_prefix``, ``require_js_url``,
