@@ -21,7 +21,7 @@ template that would still reach the network (jQuery, used only by ``reveal_scrol
 Mermaid module). reveal.js stays at 5.x: nbconvert 7's template loads ``plugin/notes/notes.js``,
 which reveal.js 6 moved.
 
-This module imports nbconvert at import time; ``import nninit`` never imports it.
+nbconvert is imported only when a deck is made; ``import nninit`` never imports this module.
 """
 
 from __future__ import annotations
