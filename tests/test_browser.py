@@ -4,8 +4,7 @@
    recorded: the first slide shows the notebook's title, math is typeset by MathJax, stepping
    forward reaches the last slide, figures (and saved widgets) are drawn, the speaker view opens
    with the notes (key S), and not one request left the machine.
-2. The explorer notebook (notebooks/06_interactive_explorer.ipynb; until it exists, a notebook with
-   an ipywidgets slider written here) live in a JupyterLab that the test starts on 127.0.0.1 with a
+2. The explorer notebook (notebooks/06_interactive_explorer.ipynb, a copy) live in a JupyterLab that the test starts on 127.0.0.1 with a
    token: run all cells, move a slider, see the figure change; start RISE (Alt+R), see a slide.
 
 Screenshots go to build/screenshots/. Without chromium or playwright these tests are skipped with a
@@ -306,26 +305,6 @@ def test_speaker_notes_open_with_s(browser, decks, name):
 # 2. the explorer, live in JupyterLab, then RISE
 
 
-def _slider_notebook(path: Path) -> Path:
-    nb = new_notebook()
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        new_markdown_cell("# Slider stand-in for the explorer\n\nA slider redraws the figure.",
-                          metadata={"slideshow": {"slide_type": "slide"}}),
-        new_code_cell(
-            "import numpy as np\nimport matplotlib.pyplot as plt\nimport ipywidgets as widgets\n%matplotlib inline\n\n"
-            "def draw(depth):\n    fig, ax = plt.subplots(figsize=(8, 4.5))\n"
-            "    ax.plot(np.arange(1, depth + 1), 0.8 ** np.arange(depth), 'o-')\n"
-            "    ax.set_title(f'depth = {depth}')\n    plt.show()\n\n"
-            "depth = widgets.IntSlider(value=3, min=1, max=30, description='depth')\n"
-            "widgets.VBox([depth, widgets.interactive_output(draw, {'depth': depth})])",
-            metadata={"slideshow": {"slide_type": "slide"}},
-        ),
-    ]
-    nbformat.write(nb, path)
-    return path
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -335,10 +314,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab(browser, tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
-    if EXPLORER.is_file():
-        notebook = shutil.copy(EXPLORER, root / EXPLORER.name)  # never the committed file
-    else:
-        notebook = _slider_notebook(root / "slider_explorer.ipynb")
+    notebook = shutil.copy(EXPLORER, root / EXPLORER.name)  # never the committed file
     settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
