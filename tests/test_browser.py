@@ -4,8 +4,8 @@
    recorded: the first slide shows the notebook's title, math is typeset by MathJax, stepping
    forward reaches the last slide, figures (and saved widgets) are drawn, the speaker view opens
    with the notes (key S), and not one request left the machine.
-2. The explorer notebook (notebooks/06_interactive_explorer.ipynb, a copy) live in a JupyterLab that the test starts on 127.0.0.1 with a
-   token: run all cells, move a slider, see the figure change; start RISE (Alt+R), see a slide.
+2. The explorer notebook (a copy of notebooks/06_interactive_explorer.ipynb) live in a JupyterLab
+   that the test starts on 127.0.0.1 with a token: run all cells, move a slider, see the figure change; start RISE (Alt+R), see a slide.
 
 Screenshots go to build/screenshots/. Without chromium or playwright these tests are skipped with a
 message naming what to install, and fail when CI=true.
@@ -250,6 +250,28 @@ def test_deck_works_from_disk_with_no_network(browser, decks, name):
             assert seen["widgets"], "the saved widgets were not drawn by the static renderer"
         assert not page_errors, page_errors
         assert attempted == [], f"the deck tried to reach the network: {attempted}"
+    finally:
+        ctx.close()
+
+
+def test_a_deck_copied_alone_with_its_assets_opens_offline(browser, decks, tmp_path):
+    """An instructor copies one deck and assets/ to a USB stick: it must still open with math."""
+    from playwright.sync_api import expect
+
+    deck = decks["03_xavier_glorot"]
+    shutil.copy(deck.path, tmp_path / deck.path.name)
+    shutil.copytree(deck.path.parent / "assets", tmp_path / "assets")
+    ctx, attempted = _offline_context(browser, viewport={"width": 1280, "height": 720})
+    try:
+        page = ctx.new_page()
+        page.goto((tmp_path / deck.path.name).as_uri())
+        page.wait_for_selector(".reveal.ready")
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.isReady")
+        page.evaluate(_MATHJAX_IDLE_JS)
+        expect(page.locator(".reveal .slides section.present").last).to_contain_text(deck.title)
+        state = page.evaluate(_PRESENT_JS)
+        assert state["tex"] > 0 and state["math"] == state["tex"], "the first slide's math was not typeset"
+        assert attempted == [], f"the copied deck tried to reach the network: {attempted}"
     finally:
         ctx.close()
 
