@@ -46,7 +46,7 @@ from .style import HEATMAP_CMAP, SLIDE_SIZE, course_style, layer_colors, series_
 
 __all__ = [
     "layer_histograms", "layer_densities", "std_vs_depth", "histogram_heatmap", "training_curves",
-    "update_ratios", "decision_boundaries", "gain_sweep", "theory_for", "KINDS",
+    "update_ratios", "decision_boundaries", "gain_sweep", "theory_for", "panels", "KINDS",
 ]
 
 # What each probe field is, as an axis label (the quantity and its symbol).
@@ -89,6 +89,19 @@ def _grid(nrows, ncols, *, figsize=SLIDE_SIZE, squeeze=False, **kw):
     fig = Figure(figsize=figsize)
     axes = fig.subplots(nrows, ncols, squeeze=squeeze, **kw)
     return fig, axes
+
+
+@_styled
+def panels(n=2, *, title=None, **subplots_kw):
+    """``(fig, axes)``: a new 16:9 figure in the course style with ``n`` axes side by side.
+
+    For a notebook's own figures; pass ``axes[i]`` as ``ax=`` to the plot functions. ``subplots_kw``
+    go to ``Figure.subplots`` (e.g. ``sharey=True``); with ``n=1`` ``axes`` is a single Axes.
+    """
+    fig = Figure(figsize=SLIDE_SIZE)
+    if title:
+        fig.suptitle(title)
+    return fig, fig.subplots(1, n, **subplots_kw)
 
 
 def _own_or_given(ax):

@@ -331,3 +331,11 @@ def test_training_curves_smooth_through_a_zero_batch_loss(trained):
     bold = [l for l in ax_loss.get_lines() if l.get_label() == "he_normal"][0]
     y = bold.get_ydata()
     assert np.all(np.isfinite(y)) and np.allclose(y[3:], np.convolve(history.loss, np.ones(3) / 3, "valid")[1:])
+
+
+def test_panels_for_a_notebooks_own_figures():
+    fig, axes = plots.panels(3, title="three", sharey=True)
+    assert len(axes) == 3 and tuple(fig.get_size_inches()) == style.SLIDE_SIZE
+    assert fig._suptitle.get_text() == "three" and fig._suptitle.get_fontsize() >= 12
+    fig, ax = plots.panels(1)
+    assert ax.figure is fig
