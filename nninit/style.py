@@ -285,6 +285,9 @@ class CourseFigure(_CourseFigureBase, Figure):
     the course style whenever they are made, inside a ``with course_style()`` block or not.
     Not registered with pyplot: make it a notebook cell's last expression to show it once."""
 
+    def __repr__(self) -> str:  # printed like any Figure: a notebook's text output does not change
+        return Figure.__repr__(self).replace(type(self).__name__, "Figure", 1)
+
 
 def panels(n=2, *, title=None, **subplots_kw):
     """``(fig, axes)``: a new 16:9 :class:`CourseFigure` with ``n`` axes side by side.
