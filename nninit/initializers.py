@@ -118,12 +118,13 @@ def _normal_args(mean, std, dt, names=("mean", "std"), bound=None) -> tuple[floa
     """Checked finite ``mean``, ``std`` > 0, and every draw mean + z·std representable in ``dt``.
 
     |z| <= NORMAL_REACH for any draw (and <= bound when truncated), so |mean| + reach·std bounds
-    every entry; std itself must be a normal number of ``dt`` (not zero or subnormal).
+    every entry; the spread, std (std·bound when bound < 1), must be a normal number of ``dt`` (not
+    zero or subnormal).
     """
     mean, std = _checks.real(names[0], mean), _checks.real(names[1], std, positive=True)
     reach = _checks.NORMAL_REACH if bound is None else min(bound, _checks.NORMAL_REACH)
     given = f"{names[0]}={mean!r}, {names[1]}={std!r}" + ("" if bound is None else f", bound={bound!r}")
-    _checks.fits(dt, abs(mean) + reach * std, std, given=given)
+    _checks.fits(dt, abs(mean) + reach * std, std * min(1.0, reach), given=given)
     return mean, std
 
 
@@ -294,7 +295,8 @@ def _scaled(shape, scale, mode, distribution, rng, dtype, in_axis, out_axis, *, 
     _checks.choice("distribution", distribution, _DISTRIBUTIONS)
     std = math.sqrt(scale / _fan(shape, mode, in_axis, out_axis))
     dims, dt, gen = _target(shape, rng, dtype, min_rank=2)
-    reach = {"uniform": math.sqrt(3.0), "normal": _checks.NORMAL_REACH, "truncated_normal": 2.0 / TRUNCATED_STD_2}
+    # the largest |value| on the way, in std units: the uniform draw scales U[0, 1) by its width 2√3·std
+    reach = {"uniform": 2.0 * math.sqrt(3.0), "normal": _checks.NORMAL_REACH, "truncated_normal": 2.0 / TRUNCATED_STD_2}
     _checks.fits(dt, reach[distribution] * std, std, given=given)
     if distribution == "uniform":
         bound = math.sqrt(3.0) * std
