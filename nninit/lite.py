@@ -34,10 +34,10 @@ This module imports only the standard library at import time (``python -m nninit
 
 from __future__ import annotations
 
-import argparse
 import base64
 import contextlib
 import csv
+import functools
 import hashlib
 import http.server
 import io
@@ -51,6 +51,7 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import ClassVar
 
 PYODIDE_VERSION = "0.27.7"
 #: Pyodide's official CDN, the online site's source of Pyodide and its packages.
@@ -123,7 +124,7 @@ def _sha256(path: Path) -> str:
 
 
 def _run(cmd: list[str], what: str, cwd: Path | None = None) -> None:
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         raise BuildFailed(f"{what} failed ({' '.join(cmd[:4])} ...):\n{tail}")
@@ -191,7 +192,7 @@ def build_nninit_wheel(package: Path, folder: Path) -> Path:
     it). The version is the one in pyproject.toml.
     """
     pyproject = (package.parent / "pyproject.toml").read_text("utf-8")
-    project = dict(re.findall(r'^(name|version|description) = "([^"]*)"$', pyproject, re.M))
+    project = dict(re.findall(r'^(name|version|description) = "([^"]*)"$', pyproject, re.MULTILINE))
     name, version = project["name"], project["version"]
     dist_info = f"{name}-{version}.dist-info"
     files = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".npz", ".mplstyle")
@@ -395,16 +396,17 @@ def site_size(out: Path) -> int:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+    """Static files with the types of MIME_TYPES, and no log line per request."""
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    extensions_map: ClassVar[dict] = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+
+    def log_message(self, format, *args):
         pass
 
 
 def make_server(site: Path, port: int = 8000) -> http.server.ThreadingHTTPServer:
     """An HTTP server for ``site`` on 127.0.0.1 (``port`` 0: any free port), not yet serving."""
-    handler = lambda *a, **kw: _Handler(*a, directory=str(site), **kw)  # noqa: E731
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Handler, directory=str(site)))
 
 
 def check_site(site: Path) -> None:

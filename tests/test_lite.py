@@ -46,7 +46,7 @@ RUN_ALL_MS = 600_000  # notebook 04 needs about 90 s in the browser (see the REA
 
 def _cli(*args, cwd=REPO):
     return subprocess.run([sys.executable, "-m", "nninit", "lite", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 # --------------------------------------------------------------------------------------------------
