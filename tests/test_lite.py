@@ -223,6 +223,13 @@ _OUTPUTS_JS = ("() => window.jupyterapp.shell.currentWidget.content.widgets"
                ".filter(c => c.model.type === 'code').map(c => c.model.outputs.toJSON())")
 _FIGURES_JS = ("() => [...document.querySelectorAll('.jp-OutputArea-output img')]"
                ".filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 50).length")
+# JupyterLab draws only the cells near the viewport: scroll to the first cell with an output of
+# this MIME type, as a student would, and select it.
+_SCROLL_TO_OUTPUT_JS = (
+    "async (mime) => { const nb = window.jupyterapp.shell.currentWidget.content;"
+    " const i = nb.widgets.findIndex(c => c.model.type === 'code'"
+    " && c.model.outputs.toJSON().some(o => o.data && o.data[mime]));"
+    " if (i < 0) return false; nb.activeCellIndex = i; await nb.scrollToItem(i, 'start'); return true; }")
 
 
 def _run_notebook(browser, site, name, extra_routes=None):
@@ -282,7 +289,8 @@ def test_notebook_runs_offline_in_the_browser(browser, site, name):
         _assert_clean(run)
         if _stored_figures(name):
             assert run.figures > 0, "no figure came out, though the stored notebook has some"
-            run.page.wait_for_function(f"() => ({_FIGURES_JS})() > 0")
+            assert run.page.evaluate(_SCROLL_TO_OUTPUT_JS, "image/png")
+            run.page.wait_for_function(f"() => ({_FIGURES_JS})() > 0")  # drawn on the page
         SHOTS.mkdir(parents=True, exist_ok=True)
         run.page.screenshot(path=str(SHOTS / f"{name}.png"))
     finally:
@@ -303,6 +311,7 @@ def test_explorer_runs_offline_in_the_browser(explorer):
 
 def test_explorer_depth_slider_redraws_the_figure(explorer):
     page = explorer.page
+    assert page.evaluate(_SCROLL_TO_OUTPUT_JS, "application/vnd.jupyter.widget-view+json")
     cell = (page.locator(".jp-CodeCell")
             .filter(has=page.locator(".widget-slider .noUi-handle"))
             .filter(has=page.locator(".jp-OutputArea-output img")).first)
