@@ -29,7 +29,8 @@ def band(values, edges, *, fmt: str = "g", percent: bool = False) -> str:
     """The narrowest interval between ``edges`` that holds every value, as text.
 
     ``edges`` are increasing; the intervals are ``[e_i, e_{i+1})``, plus ``< e_0`` below the first
-    and ``>= e_k`` from the last on. One value or several (a run per seed) may be given:
+    and ``>= e_k`` from the last on (values on both sides of every edge give ``"< e_0 to >= e_k"``).
+    One value or several (a run per seed) may be given:
     ``band([0.62, 0.81], [0.15, 0.4, 0.9], percent=True)`` is ``"40% to 90%"``, ``band(0.1, ...)``
     is ``"< 15%"``. Edges are printed with ``format(edge, fmt)``, or as whole percentages.
     """
@@ -46,13 +47,13 @@ def band(values, edges, *, fmt: str = "g", percent: bool = False) -> str:
         return f"< {text[0]}"
     if lo == len(edges):
         return f">= {text[-1]}"
-    low = text[lo - 1] if lo > 0 else None
-    high = text[hi] if hi < len(edges) else None
-    if low is None:
-        return f"< {high}"
-    if high is None:
-        return f">= {low}"
-    return f"{low} to {high}"
+    if lo == 0 and hi == len(edges):
+        return f"< {text[0]} to >= {text[-1]}"          # below the first edge and above the last
+    if lo == 0:
+        return f"< {text[hi]}"
+    if hi == len(edges):
+        return f">= {text[lo - 1]}"
+    return f"{text[lo - 1]} to {text[hi]}"
 
 
 def split(name: str, dtype=np.float64):
