@@ -200,7 +200,8 @@ class Probe:
 
     ``pre`` s_l = a_{l-1} W_l + b_l (N, n_l); ``act`` a_l = φ(s_l) (the output layer's are the logits);
     ``grad_pre`` dL/ds_l; ``grad_act`` dL/da_l; ``grad_W`` dL/dW_l (n_{l-1}, n_l); ``grad_b`` dL/db_l;
-    ``loss`` (float; NaN when the probe ran without labels). ``probe.std("pre")`` gives one std per
+    ``loss`` (float; NaN when the probe ran without labels); ``sizes``, ``activation`` (its name) and
+    ``layer_names`` of the network. ``probe.std("pre")`` gives one std per
     layer, ``probe.std("grad_act", relative=True)`` the same relative to the output layer's gradient.
     """
 
@@ -213,10 +214,11 @@ class Probe:
     loss: float
     sizes: list = field(default_factory=list)
     activation: str = ""
+    layer_names: list = field(default_factory=list)
 
-    @property
-    def layer_names(self) -> list[str]:
-        return layer_names(len(self.pre))
+    def __post_init__(self):
+        if not self.layer_names:
+            self.layer_names = layer_names(len(self.pre))
 
     def __repr__(self) -> str:
         batch = self.pre[0].shape[0] if self.pre else 0
@@ -453,7 +455,7 @@ def probe(net, X, y=None, *, loss: str = "cross_entropy", rng=0) -> Probe:
             value, g = _loss_and_grad(loss, trace.output, y, n_out)
         grads = net.backward(trace, g)
     return Probe(trace.pre, trace.act, grads.grad_pre, grads.grad_act, grads.grad_W, grads.grad_b, value,
-                 list(net.sizes), net.activation.name)
+                 list(net.sizes), net.activation.name, list(net.layer_names))
 
 
 _LOSS_FN = {"cross_entropy": cross_entropy, "mse": mse}
