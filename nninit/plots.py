@@ -44,7 +44,6 @@ from . import _checks
 from . import activations as _activations
 from .formatting import (ZERO_SHARE_SHOWN, compact_ticks, fmt, label_log_axis, log_safe, stats_lines,
                          widen_log_axis)
-from .mlp import layer_names
 from .style import (HEATMAP_CMAP, SLIDE_SIZE, CourseFigure, in_course_style, layer_colors, panels,
                     series_styles)
 
@@ -243,7 +242,7 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
             ax.set_xlim(edges[0], edges[-1])
             ax.set_ylim(0, max(share.max(initial=0.0), 1e-9) * 1.1)
             compact_ticks(ax, "x", nbins=3)
-            ax.set_title(layer_names(n_layers)[i], fontsize=14)
+            ax.set_title(probe.layer_names[i], fontsize=14)
             caption = "\n".join(stats_lines(_unit_stats(probe, kind, i, act), zero_share))
             ax.set_xlabel(caption, fontsize=12, color="#333333")
         axes[0].set_ylabel("% of values")
@@ -300,7 +299,7 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
             zeros_left_out |= zero_share > ZERO_SHARE_SHOWN
             # the zero share goes into the y label once, not into every legend entry
             stats = stats_lines(_unit_stats(probe, kind, i, act), 0.0)
-            label = f"{layer_names(n_layers)[i]}: " + ", ".join(stats)
+            label = f"{probe.layer_names[i]}: " + ", ".join(stats)
             ax_k.plot(centres, share, color=color, lw=2, label=label)
         ax_k.set_xlim(edges[0], edges[-1])
         # head-room for the legend above the tallest curve
