@@ -239,8 +239,9 @@ class Probe:
             if not relative:
                 return stds
             if not kind.startswith("grad_"):
-                raise ValueError(f"relative=True is for the gradient kinds (grad_pre, grad_act, grad_W,"
-                                 f" grad_b), which it divides by the output layer's std of dL/ds; got kind={kind!r}")
+                raise ValueError("relative=True is for the gradient kinds (grad_pre, grad_act, grad_W,"
+                                 " grad_b), which it divides by the output layer's std of dL/ds;"
+                                 f" got kind={kind!r}")
             return stds / np.std(self.grad_pre[-1], dtype=np.float64)
 
     def mean(self, kind: str) -> np.ndarray:

@@ -121,7 +121,8 @@ def _values(arg: str, value) -> np.ndarray:
         arr = arr.astype(np.float64)
     bad = ~np.isfinite(arr)
     if bad.any():
-        raise ValueError(f"{arg} must be finite; got {float(arr[bad].flat[0])!r}" + (" in an array" if arr.ndim else ""))
+        where = " in an array" if arr.ndim else ""
+        raise ValueError(f"{arg} must be finite; got {float(arr[bad].flat[0])!r}{where}")
     if (arr < 0).any():
         raise ValueError(f"{arg} must be >= 0 (it is a variance); got {float(arr[arr < 0].flat[0])!r}")
     return arr
@@ -155,7 +156,8 @@ def variance_map(activation, sigma_w2, sigma_b2, q):
     numbers or arrays that broadcast together. ReLU: V(q) = σ_w² q / 2 + σ_b².
     """
     act = _act(activation)
-    w2, b2, q = np.broadcast_arrays(_values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2), _values("q", q))
+    w2, b2, q = np.broadcast_arrays(_values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2),
+                                    _values("q", q))
     return _out(w2 * _expect(lambda x: np.square(act.fn(x)), q) + b2)
 
 
@@ -300,7 +302,8 @@ def _recursion_args(activation, sigma_w2, sigma_b2, q0):
     w2, b2 = _values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2)
     q0 = _values("q0", q0)
     if (q0 <= 0).any():
-        raise ValueError(f"q0 must be > 0 (the variance the recursion starts from); got {float(q0[q0 <= 0].flat[0])!r}")
+        raise ValueError("q0 must be > 0 (the variance the recursion starts from);"
+                         f" got {float(q0[q0 <= 0].flat[0])!r}")
     shape = np.broadcast_shapes(w2.shape, b2.shape, q0.shape)
     return act, w2, b2, q0, shape
 
@@ -454,7 +457,8 @@ def _per_layer(arg: str, value, n_layers: int) -> np.ndarray:
         return np.full(n_layers, float(arr))
     if arr.shape != (n_layers,):
         raise ValueError(
-            f"{arg} must be one variance or one per layer ({n_layers} for these sizes); got {arr.shape[0] if arr.ndim == 1 else arr.shape} values"
+            f"{arg} must be one variance or one per layer ({n_layers} for these sizes);"
+            f" got {arr.shape[0] if arr.ndim == 1 else arr.shape} values"
         )
     return arr
 
