@@ -431,7 +431,8 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
     by default at most ``max_layers`` hidden layers. The recorder's lowest bin holds every value
     below its second edge (1.8e-8), zeros included (half of a ReLU layer's values): not a log10
     value, so it is drawn under the map as a dashed line ("zeros") beside the dead and saturated
-    shares, not as a band in it. One y-range for all layers: the decades any of them ever uses, one decade of margin.
+    shares, not as a band in it. One y-range for all layers: the decades any of them ever uses,
+    one decade of margin.
     """
     _checks.choice("kind", kind, ("act", "grad_act"))
     hist = np.asarray(getattr(history, f"{kind}_hist"), dtype=np.float64)
