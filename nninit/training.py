@@ -15,10 +15,10 @@ What a network must provide to be trained and probed this way is written in ``do
 >>> from nninit import MLP, data
 >>> X, y = data.spirals(n=90, classes=3, rng=0)
 >>> history = fit(MLP([2, 16, 3], rng=0), X, y, epochs=3, batch_size=30, lr=0.1, rng=0)
->>> history
-History(9 steps, 3 epochs, 1 records of 2 layers, final loss 1.066; finished)
->>> history.act_std.shape            # (n_records, n_layers): std of each layer's activations
-(1, 2)
+>>> history.n_steps, history.act_std.shape   # 3 epochs of 3 batches; one record (step 0), 2 layers
+(9, (1, 2))
+>>> bool(history.train_loss[-1] < history.train_loss[0])
+True
 """
 
 from __future__ import annotations
