@@ -184,7 +184,7 @@ def test_chi1_values():
 
 
 def test_cs231n_tanh_net_is_chaotic():
-    # Weights N(0, 1) at width 500: σ_w² = 500. The design's claims: layer std ≈ 0.98, ~90% of
+    # Weights N(0, 1) at width 500: σ_w² = 500. CS231n's net, as the course tells it: std ≈ 0.98, ~90% of
     # units at |h| > 0.99, and yet χ₁ ≈ 12, so gradients grow √χ₁ ≈ 3.5× per layer toward the input.
     qs = theory.fixed_point("tanh", 500.0, 0.0)
     tanh = activations.get("tanh")
