@@ -156,7 +156,7 @@ def test_05_tanh_accuracy_bands_survive_other_seeds(seed):
 
 NB05 = "05_training_under_each_scheme.ipynb"
 NB05_SETUP = ("import os", 'SCHEMES = ["zeros"', "INITS = {name: name", "X, y = data.spirals(",
-              "SIZES = [2, 64, 64, 64, 3]", "def histories(runs)", "def results(runs")
+              "SIZES = [2, 64, 64, 64, 3]", "def histories(", "def results(runs")
 NB05_CHECKED = ('h = spirals["normal σ=10"][2]', "for lr in (0.01, 0.003, 0.001):",
                 "results(spirals, sp_X", "digits = {name: train(", "results(digits, dg_X",
                 "def dead_units(net, X)", 'start, net, h = spirals["zeros"]',
