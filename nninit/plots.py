@@ -595,7 +595,8 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
         _legend(ax_loss, fontsize=12)
         if notes:  # under everything; constrained layout makes room for a supxlabel
             fig.supxlabel(notes, fontsize=12, color="#333333")
-    else:  # many runs: one legend under both panels (not over the curves, not squeezing them), the notes its title
+    else:  # many runs: one legend under both panels (not over the curves, not squeezing them),
+        # with the notes as its title
         fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center", fontsize=12,
                    ncol=-(-len(histories) // 2), title=notes or None, title_fontsize=12)
     fig.suptitle(title or "training under each scheme")
