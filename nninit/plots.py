@@ -69,7 +69,11 @@ _THEORY_FIELD = {"pre": "pre_std", "act": "act_std", "grad_pre": "grad_pre_std",
 # exactly where it agrees with the measurement.
 _THEORY_LINE = {"ls": "--", "lw": 2.5, "zorder": 3,
                 "path_effects": [_patheffects.withStroke(linewidth=4.5, foreground="white")]}
-CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999")
+# Classes of a data set: Paul Tol's colour-blind-safe "light" palette, which no scheme wears (a colour
+# means one thing across the course: the scheme colours are for schemes only).
+CLASS_COLORS = ("#77AADD", "#EE8866", "#44BB99", "#FFAABB", "#EEDD88", "#99DDFF", "#BBCC33")
+# Neutral ink for what is neither a scheme nor a layer (a histogram's bars, dead/saturated shares).
+_INK = "#333333"
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -236,7 +240,7 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
         for ax, i, x in zip(axes, idx, arrays):
             share, zero_share = _histogram(x, edges)
             # an edge line keeps a one-bin spike (a collapsed layer) visible at any figure size
-            ax.stairs(share, edges, fill=True, facecolor="#0072B2", edgecolor="#0072B2", linewidth=1.5)
+            ax.stairs(share, edges, fill=True, facecolor="#777777", edgecolor=_INK, linewidth=1.5)
             ax.set_xlim(edges[0], edges[-1])
             ax.set_ylim(0, max(share.max(initial=0.0), 1e-9) * 1.1)
             compact_ticks(ax, "x", nbins=3)
@@ -500,10 +504,10 @@ def _occupied_range(hist_layer: np.ndarray, log_edges: np.ndarray, floor: float 
 def _dead_saturated(ax, history, i: int, steps, below, below_label: str) -> None:
     """Layer ``i`` over training, in %: dead units, saturated values (where the activation has
     such a notion) and the share of values below the histogram's first edge (``below``)."""
-    fields = (("dead", "#D55E00", "dead units"), ("saturated", "#0072B2", "saturated"))
-    series = [(np.asarray(getattr(history, field), dtype=np.float64)[:, i], color, label, "-")
-              for field, color, label in fields]
-    series.append((np.asarray(below, dtype=np.float64), "#555555", below_label, "--"))
+    fields = (("dead", "dead units", "-"), ("saturated", "saturated", "-."))
+    series = [(np.asarray(getattr(history, field), dtype=np.float64)[:, i], _INK, label, ls)
+              for field, label, ls in fields]
+    series.append((np.asarray(below, dtype=np.float64), "#777777", below_label, "--"))
     for values, color, label, ls in series:
         if np.any(np.isfinite(values)):
             ax.plot(steps, 100 * values, color=color, ls=ls, lw=2, label=label)
@@ -595,7 +599,8 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
         _legend(ax_loss, fontsize=12)
         if notes:  # under everything; constrained layout makes room for a supxlabel
             fig.supxlabel(notes, fontsize=12, color="#333333")
-    else:  # many runs: one legend under both panels (not over or squeezing the curves), the notes its title
+    else:  # many runs: one legend under both panels (not over the curves, not squeezing them),
+        # with the notes as its title
         fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center", fontsize=12,
                    ncol=-(-len(histories) // 2), title=notes or None, title_fontsize=12)
     fig.suptitle(title or "training under each scheme")
