@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p.stem for p in (REPO / "notebooks").glob("*.ipynb"))
 IN_CI = ("00_index", "04_he_kaiming", "06_interactive_explorer")
 EXPLORER = "06_interactive_explorer"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 SHOTS = REPO / "build" / "screenshots" / "lite"
 KERNEL_START_MS = 180_000  # a Pyodide kernel starts in 10-30 s on a busy 2-core machine
 RUN_ALL_MS = 600_000  # notebook 04 needs about 90 s in the browser (see the README)
@@ -74,7 +75,8 @@ def test_wheels_equal_to_the_lock_are_copied(tmp_path):
     got = lite.copy_checked_wheels(lock, ["a", "b"], source, tmp_path / "out")
     assert sorted(got) == sorted(e["file_name"] for e in lock["packages"].values())
     for entry in lock["packages"].values():
-        assert hashlib.sha256((tmp_path / "out" / entry["file_name"]).read_bytes()).hexdigest() == entry["sha256"]
+        copied = (tmp_path / "out" / entry["file_name"]).read_bytes()
+        assert hashlib.sha256(copied).hexdigest() == entry["sha256"]
 
 
 def test_a_wheel_that_differs_from_the_lock_stops_the_build(tmp_path):
@@ -137,7 +139,8 @@ def test_server_gives_modules_and_webassembly_their_types(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
-    assert types == {"a.mjs": "text/javascript", "a.wasm": "application/wasm", "a.whl": "application/octet-stream"}
+    assert types == {"a.mjs": "text/javascript", "a.wasm": "application/wasm",
+                     "a.whl": "application/octet-stream"}
 
 
 @pytest.mark.parametrize("args, message", [
@@ -158,7 +161,8 @@ def test_bad_arguments_exit_2_naming_the_argument(args, message):
 
 def test_missing_build_tools_are_named_with_the_install_command(monkeypatch):
     monkeypatch.setitem(lite.BUILD_TOOLS, "jupyterlite-core", "0.0.1")
-    with pytest.raises(lite.BuildFailed, match=r"jupyterlite-core==0\.0\.1 \(found .*\).*requirements-lite\.txt"):
+    want = r"jupyterlite-core==0\.0\.1 \(found .*\).*requirements-lite\.txt"
+    with pytest.raises(lite.BuildFailed, match=want):
         lite.check_build_tools()
 
 
@@ -217,12 +221,14 @@ _KERNEL_IDLE_JS = (
     " && w.sessionContext.session.kernel.status === 'idle'); }")
 _ALL_RUN_JS = (
     "() => { const w = window.jupyterapp.shell.currentWidget;"
-    " return w.content.widgets.filter(c => c.model.type === 'code').every(c => c.model.executionCount !== null)"
+    " return w.content.widgets.filter(c => c.model.type === 'code')"
+    ".every(c => c.model.executionCount !== null)"
     " && w.sessionContext.session.kernel.status === 'idle'; }")
 _OUTPUTS_JS = ("() => window.jupyterapp.shell.currentWidget.content.widgets"
                ".filter(c => c.model.type === 'code').map(c => c.model.outputs.toJSON())")
 _FIGURES_JS = ("() => [...document.querySelectorAll('.jp-OutputArea-output img')]"
-               ".filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 50).length")
+               ".filter(i => i.complete && i.naturalWidth > 0"
+               " && i.getBoundingClientRect().height > 50).length")
 # JupyterLab draws only the cells near the viewport: scroll to the first cell with an output of
 # this MIME type, as a student would, and select it.
 _SCROLL_TO_OUTPUT_JS = (
@@ -311,7 +317,7 @@ def test_explorer_runs_offline_in_the_browser(explorer):
 
 def test_explorer_depth_slider_redraws_the_figure(explorer):
     page = explorer.page
-    assert page.evaluate(_SCROLL_TO_OUTPUT_JS, "application/vnd.jupyter.widget-view+json")
+    assert page.evaluate(_SCROLL_TO_OUTPUT_JS, WIDGET_VIEW)
     cell = (page.locator(".jp-CodeCell")
             .filter(has=page.locator(".widget-slider .noUi-handle"))
             .filter(has=page.locator(".jp-OutputArea-output img")).first)
@@ -387,7 +393,7 @@ def _printed(outputs) -> list[str]:
         data = o.get("data", {})
         if o["output_type"] == "stream" and o.get("name") == "stdout":
             text = o["text"]
-        elif "text/plain" in data and not ({"image/png", "application/vnd.jupyter.widget-view+json"} & set(data)):
+        elif "text/plain" in data and not {"image/png", WIDGET_VIEW} & set(data):
             text = data["text/plain"]
         else:
             continue
@@ -411,6 +417,6 @@ def test_every_notebook_runs_offline_in_the_browser(browser, site, name):
         stored = [_printed(c.get("outputs", [])) for c in nb["cells"] if c["cell_type"] == "code"]
         fresh = [_printed(cell) for cell in run.page.evaluate(_OUTPUTS_JS)]
         differ = [(i, a, b) for i, (a, b) in enumerate(zip(stored, fresh)) if a != b]
-        assert differ == [], "printed differently in the browser (code cell, stored, browser): " + repr(differ)
+        assert differ == [], f"printed differently in the browser (code cell, stored, browser): {differ}"
     finally:
         run.ctx.close()
