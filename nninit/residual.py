@@ -24,8 +24,12 @@ backward, from g = dL/dx_b (the stream's gradient after block b):
     dL/dx_{b-1} = g + (the branch's dL/dx_{b-1})                         (the skip adds the identity)
 
 Layout for the probe, ``fit`` and the recorder: ``net.layers`` lists every dense layer in order
-(input, block 1's k layers, block 2's, ..., output), each a :class:`~nninit.mlp.Dense` with ``W``
-(fan_in, fan_out), and the probe's per-layer lists follow the same order ("sites"). At each site
+(input, block 1's k layers, block 2's, ..., output), each a :class:`ResidualDense` with ``W``
+(fan_in, fan_out) and ``b``, and the probe's per-layer lists follow the same order ("sites"). A layer
+also owns the norm in front of it (``layer.norm``: the N whose output, through φ, it reads; the output
+layer owns N_out) and the last layer of a branch owns its block's α (``layer.alpha``, shape (1,)), so
+``layer.params`` lists every trainable array by name ("W", "b", and "gain", "bias" of its norm, "alpha"
+when α is learned) and ``Gradients.params(l)`` the matching gradients. At each site
 ``pre`` is that dense layer's output s and ``act`` is what it becomes:
 
 * the input layer ("stream 0"): act = pre = x_0;
@@ -40,7 +44,6 @@ Layout for the probe, ``fit`` and the recorder: ``net.layers`` lists every dense
 from __future__ import annotations
 
 import copy as _copy
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,20 +53,54 @@ from .mlp import Dense, Probe
 
 
 @dataclass
+class ResidualDense(Dense):
+    """A dense layer ``s = a @ W + b`` of a residual net, with the norm in front of it (or None) and,
+    for the last layer of a branch, its block's α (array (1,); ``learn_alpha`` says if it trains)."""
+
+    norm: object = None
+    alpha: np.ndarray | None = None
+    learn_alpha: bool = False
+
+    @property
+    def params(self) -> dict:
+        """Every trainable array of the layer by name (the arrays themselves, updated in place)."""
+        out = {"W": self.W, "b": self.b}
+        if self.norm is not None:
+            out["gain"], out["bias"] = self.norm.gain, self.norm.bias
+        if self.learn_alpha:
+            out["alpha"] = self.alpha
+        return out
+
+
+@dataclass
 class Trace(mlp.Trace):
-    """A forward pass of a :class:`ResidualMLP`: per site ``pre``, ``act`` (see the module docstring),
-    ``phi_in`` (the input of φ at inner branch sites, else None), and what backward needs (``cache``)."""
+    """A forward pass of a :class:`ResidualMLP`: per site ``pre``, ``act`` (see the module docstring) and
+    ``phi_in``, the array φ was applied to at that site (N(s_j) at inner branch sites; None where the
+    site applies no φ: stream and output sites); ``cache`` holds what backward needs."""
 
     phi_in: list = field(default_factory=list)
     cache: dict = field(default_factory=dict)
 
 
 @dataclass
-class Gradients(mlp.Gradients):
-    """Per site: ``W``, ``b``, ``pre`` (dL/ds), ``act`` (dL/da); ``X`` = dL/dX or None; ``extra``: the
-    gradients of ``net.extra_params`` (norm gains and biases, then α if learnable), in that order."""
+class Gradients:
+    """One backward pass, per site: ``grad_W`` dL/dW, ``grad_b`` dL/db, ``grad_pre`` dL/ds, ``grad_act``
+    dL/da, ``grad_extra`` (a dict: dL/d"gain", dL/d"bias" of the site's norm, dL/d"alpha");
+    ``grad_X`` = dL/dX or None."""
 
-    extra: list = field(default_factory=list)
+    grad_W: list
+    grad_b: list
+    grad_pre: list
+    grad_act: list
+    grad_extra: list
+    grad_X: np.ndarray | None = None
+
+    def params(self, l: int) -> dict:
+        """Site ``l``'s parameter gradients by name, matching ``net.layers[l].params``."""
+        return {"W": self.grad_W[l], "b": self.grad_b[l], **self.grad_extra[l]}
+
+    def __repr__(self) -> str:
+        return f"Gradients({len(self.grad_W)} sites{', with dL/dX' if self.grad_X is not None else ''})"
 
 
 @dataclass(repr=False)
@@ -96,9 +133,9 @@ class ResidualMLP:
     norm : None, "layer" (LayerNorm) or "batch" (BatchNorm) before every φ and before the output layer.
     rng, dtype : as for :class:`~nninit.MLP` (float32 by default); layers draw from ``rng`` in order.
 
-    Attributes: ``layers`` (every dense layer, in site order), ``norms`` (per block a list of k norm
-    layers, or None), ``out_norm``, ``alpha`` (array (B,)), ``extra_params``, ``stream_sites``,
-    ``layer_names``, ``sizes`` (fan_in of every layer, then n_out), ``n_layers``, ``activation``.
+    Attributes: ``layers`` (every dense layer, in site order), ``alpha`` (array (B,), a copy),
+    ``stream_sites``, ``layer_names``, ``sizes`` (fan_in of every layer, then n_out), ``n_layers``,
+    ``activation``, ``norm``, ``n_blocks``, ``branch_depth``.
     """
 
     def __init__(self, n_in, width, n_out, n_blocks, *, branch_depth=2, activation="relu",
@@ -129,20 +166,19 @@ class ResidualMLP:
         n_sites = len(self.sizes) - 1
         self.layers = []
         for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
-            last_of_branch = 0 < i < n_sites - 1 and i % k == 0
-            f = out_init if i == n_sites - 1 else w_init
-            W = mlp._draw("init", f, (fan_in, fan_out), gen, self.dtype, i, n_sites)
-            if zero_last and last_of_branch:
+            branch_last = 0 < i < n_sites - 1 and i % k == 0
+            W = mlp._draw("init", out_init if i == n_sites - 1 else w_init, (fan_in, fan_out), gen,
+                          self.dtype, i, n_sites)
+            if zero_last and branch_last:
                 W[...] = 0
             b = mlp._draw("bias_init", b_init, (fan_out,), gen, self.dtype, i, n_sites)
-            self.layers.append(Dense(W, b))
-        self.alpha = np.full(self.n_blocks, alpha, dtype=self.dtype)
-        if self.norm is None:
-            self.norms, self.out_norm = None, None
-        else:
-            self.norms = [[_norm.make(self.norm, width, dtype=self.dtype) for _ in range(k)]
-                          for _ in range(self.n_blocks)]
-            self.out_norm = _norm.make(self.norm, width, dtype=self.dtype)
+            layer = ResidualDense(W, b)
+            if self.norm is not None and i > 0:            # every layer but the input one reads a norm
+                layer.norm = _norm.make(self.norm, fan_in, dtype=self.dtype)
+            if branch_last:
+                layer.alpha = np.full(1, alpha, dtype=self.dtype)
+                layer.learn_alpha = self.learn_alpha
+            self.layers.append(layer)
         self.stream_sites = [0] + [b * k for b in range(1, self.n_blocks + 1)]
         self.layer_names = (["stream 0"]
                             + [f"block {b}.{j}" if j < k else f"stream {b}"
@@ -150,8 +186,9 @@ class ResidualMLP:
                             + ["output"])
 
     def __repr__(self) -> str:
+        a = "learned" if self.learn_alpha else f"{float(self.alpha[0]):.4g}"
         return (f"ResidualMLP({self.sizes[0]} -> {self.n_blocks} blocks of {self.branch_depth} x {self.sizes[1]}"
-                f" -> {self.sizes[-1]}, activation={self.activation.name!r}, alpha={'learned' if self.learn_alpha else float(self.alpha[0]):}"
+                f" -> {self.sizes[-1]}, activation={self.activation.name!r}, alpha={a}"
                 f"{', zero_last' if self.zero_last else ''}, norm={self.norm!r}, dtype={self.dtype.name})")
 
     @property
@@ -160,22 +197,13 @@ class ResidualMLP:
         return len(self.layers)
 
     @property
-    def extra_params(self) -> list:
-        """Trainable arrays besides the dense layers' W and b: every norm's gain and bias (block by
-        block, then the output norm), then α (B,) if ``learn_alpha``."""
-        out = []
-        if self.norms is not None:
-            for block in self.norms:
-                for n in block:
-                    out += n.params
-            out += self.out_norm.params
-        if self.learn_alpha:
-            out.append(self.alpha)
-        return out
+    def alpha(self) -> np.ndarray:
+        """Every block's α, (B,) (a copy; each lives in its branch's last layer)."""
+        return np.concatenate([self.layers[i].alpha for i in self.stream_sites[1:]])
 
     @property
     def n_params(self) -> int:
-        return sum(l.W.size + l.b.size for l in self.layers) + sum(p.size for p in self.extra_params)
+        return sum(p.size for layer in self.layers for p in layer.params.values())
 
     def gains(self) -> np.ndarray:
         """Each dense layer's std(W)·√fan_in."""
@@ -184,54 +212,51 @@ class ResidualMLP:
     def copy(self) -> "ResidualMLP":
         return _copy.deepcopy(self)
 
-    _input = mlp.MLP._input
+    check_input = mlp.MLP._input
 
     # ---------------------------------------------------------------- forward
 
     def _pass(self, X, *, training: bool, update: bool) -> Trace:
-        """One forward pass keeping every site's s and a (and the caches backward needs)."""
-        phi, k, L = self.activation.fn, self.branch_depth, self.layers
-        X = self._input(X)
-        trace = Trace(X, [], [], phi_in=[], cache={"u": [], "norm": [], "z0": []})
-        u_list, n_cache, z0_list = trace.cache["u"], trace.cache["norm"], trace.cache["z0"]
+        """One forward pass keeping every site's s and a, and per layer i (in ``cache``) its input
+        ``u[i]``, the φ input ``z[i]`` of a branch layer and its norm's cache ``norm[i]``."""
+        phi, L = self.activation.fn, self.layers
+        X = self.check_input(X)
+        n = len(L)
+        u, z, nc = [None] * n, [None] * n, [None] * n
+        trace = Trace(X, [], [], phi_in=[], cache={"u": u, "z": z, "norm": nc})
 
-        def site(s, a, z=None):
-            trace.pre.append(s)
-            trace.act.append(a)
-            trace.phi_in.append(z)
-
-        def normed(h, b, j):
-            if self.norms is None:
-                n_cache.append(None)
+        def normed(i, h):
+            if L[i].norm is None:
                 return h
-            y, c = self.norms[b][j].forward(h, training=training, update=update)
-            n_cache.append(c)
+            y, nc[i] = L[i].norm.forward(h, training=training, update=update)
             return y
 
-        x = X @ L[0].W + L[0].b
-        site(x, x)
-        for b in range(self.n_blocks):
-            z = normed(x, b, 0)
-            z0_list.append(z)
-            u = phi(z)
-            for j in range(1, k + 1):
-                layer = L[b * k + j]
-                u_list.append(u)                      # the input of dense layer j of block b
-                s = u @ layer.W + layer.b
-                if j < k:
-                    z = normed(s, b, j)
-                    u = phi(z)
-                    site(s, u, z)
-                else:
-                    x = x + self.alpha[b] * s
-                    site(s, x)
-        if self.out_norm is not None:
-            h, trace.cache["out_norm"] = self.out_norm.forward(x, training=training, update=update)
-        else:
-            h = x
-        trace.cache["h_out"] = h
-        out = h @ L[-1].W + L[-1].b
-        site(out, out)
+        u[0] = X
+        x = X @ L[0].W + L[0].b                      # the stream x_0
+        trace.pre.append(x)
+        trace.act.append(x)
+        trace.phi_in.append(None)
+        h = x                                        # what the next layer reads: the stream or an inner s
+        for i in range(1, n - 1):
+            z[i] = normed(i, h)
+            u[i] = phi(z[i])
+            if L[i - 1].alpha is None and i > 1:     # the previous site is inner: its act is this φ(N(s))
+                trace.act[i - 1], trace.phi_in[i - 1] = u[i], z[i]
+            s = u[i] @ L[i].W + L[i].b
+            trace.pre.append(s)
+            trace.phi_in.append(None)
+            if L[i].alpha is None:                   # inner layer: act filled in by the next layer
+                trace.act.append(None)
+                h = s
+            else:                                    # last layer of its branch: x_b = x_{b-1} + α s
+                x = x + L[i].alpha * s
+                trace.act.append(x)
+                h = x
+        u[-1] = normed(n - 1, x)
+        out = u[-1] @ L[-1].W + L[-1].b
+        trace.pre.append(out)
+        trace.act.append(out)
+        trace.phi_in.append(None)
         return trace
 
     def trace(self, X, *, update_stats: bool = True, out=None) -> Trace:
@@ -251,57 +276,45 @@ class ResidualMLP:
     # ---------------------------------------------------------------- backward
 
     def backward(self, trace: Trace, grad_out: np.ndarray, *, input_grad: bool = False, out=None) -> Gradients:
-        """Back-propagate dL/d(logits) through the training-mode pass ``trace``; the net is not changed."""
-        k, L, n = self.branch_depth, self.layers, self.n_layers
-        dphi = self.activation.grad
-        u_list, n_cache = trace.cache["u"], trace.cache["norm"]
-        grads = Gradients([None] * n, [None] * n, [None] * n, [None] * n)
-        extra_norm = []                                     # per block, per position: (dγ, dβ)
+        """Back-propagate dL/d(logits) through the training-mode pass ``trace``; the net is not changed.
+        ``out`` is accepted for ``fit``'s interface (arrays are fresh each pass)."""
+        L, n, dphi = self.layers, self.n_layers, self.activation.grad
+        u, z, nc = trace.cache["u"], trace.cache["z"], trace.cache["norm"]
+        g = Gradients([None] * n, [None] * n, [None] * n, [None] * n, [{} for _ in range(n)])
 
-        def site(i, g_s, g_a, a_in):
-            grads.pre[i], grads.act[i] = g_s, g_a
-            grads.W[i] = a_in.T @ g_s
-            grads.b[i] = g_s.sum(axis=0)
+        def dense(i, g_s, g_a):
+            """Record site i's gradients and return dL/d(its input u[i])."""
+            g.grad_pre[i], g.grad_act[i] = g_s, g_a
+            g.grad_W[i] = u[i].T @ g_s
+            g.grad_b[i] = g_s.sum(axis=0)
+            return g_s @ L[i].W.T
 
-        def norm_back(g, b, j):
-            if self.norms is None:
-                return g
-            dx, dg, db = self.norms[b][j].backward(g, n_cache[b * k + j])
-            extra_norm[b][j] = (dg, db)
+        def unnorm(i, g_z):
+            """Back through the norm in front of layer i (if any): dL/d(its input), and dL/dγ, dL/dβ."""
+            if L[i].norm is None:
+                return g_z
+            dx, g.grad_extra[i]["gain"], g.grad_extra[i]["bias"] = L[i].norm.backward(g_z, nc[i])
             return dx
 
-        site(n - 1, grad_out, grad_out, trace.cache["h_out"])
-        g_x = grad_out @ L[-1].W.T                          # dL/dh_out
-        if self.out_norm is not None:
-            g_x, dg_out, db_out = self.out_norm.backward(g_x, trace.cache["out_norm"])
-        d_alpha = np.zeros(self.n_blocks, dtype=self.dtype)
-        extra_norm = [[None] * k for _ in range(self.n_blocks)]
-        for b in reversed(range(self.n_blocks)):
-            i_last = (b + 1) * k                            # the site "stream b+1"
-            s_k = trace.pre[i_last]
-            d_alpha[b] = np.sum(g_x * s_k)
-            g_s = self.alpha[b] * g_x
-            site(i_last, g_s, g_x, u_list[b * k + k - 1])
-            g_u = g_s @ L[i_last].W.T                       # dL/du_{k-1}
-            for j in range(k - 1, 0, -1):                   # inner sites of the branch, top down
-                i = b * k + j
-                g_z = g_u * dphi(trace.phi_in[i])
-                g_s = norm_back(g_z, b, j)
-                site(i, g_s, g_u, u_list[b * k + j - 1])
-                g_u = g_s @ L[i].W.T
-            # u_0 = φ(N_{b,0}(x_{b-1})): back through φ and the norm to the stream
-            g_x = g_x + norm_back(g_u * dphi(trace.cache["z0"][b]), b, 0)
-        site(0, g_x, g_x, trace.X)
+        g_u = dense(n - 1, grad_out, grad_out)                  # dL/d(N_out(x_B))
+        g_x = unnorm(n - 1, g_u)                                # dL/dx_B
+        for i in range(n - 2, -1, -1):
+            if i < n - 2:                                       # layer i+1 read φ(N(h_i)): back to h_i
+                g_h = unnorm(i + 1, g_u * dphi(z[i + 1]))
+                if i > 0 and L[i].alpha is None:                # h_i = s_i of an inner site
+                    g_u = dense(i, g_h, g_u)                    # its act is u[i+1]: dL/da = dL/du[i+1]
+                    continue
+                g_x = g_x + g_h                                 # h_i is the stream: skip + branch
+            if i == 0:
+                g_u = dense(0, g_x, g_x)
+            else:                                               # last layer of a branch
+                alpha = L[i].alpha
+                if L[i].learn_alpha:
+                    g.grad_extra[i]["alpha"] = np.sum(g_x * trace.pre[i], dtype=self.dtype).reshape(1)
+                g_u = dense(i, alpha * g_x, g_x)
         if input_grad:
-            grads.X = g_x @ L[0].W.T
-        if self.norms is not None:
-            for b in range(self.n_blocks):
-                for j in range(k):
-                    grads.extra += list(extra_norm[b][j])
-            grads.extra += [dg_out, db_out]
-        if self.learn_alpha:
-            grads.extra.append(d_alpha)
-        return grads
+            g.grad_X = g_u
+        return g
 
     # ---------------------------------------------------------------- convenience
 
@@ -310,14 +323,14 @@ class ResidualMLP:
         return mlp._loss_and_grad(loss, self.forward(X), y, self.sizes[-1])[0]
 
     def gradients(self, X, y, loss: str = "cross_entropy") -> tuple[float, Gradients]:
-        """One training-mode forward and backward pass (running statistics untouched): loss and every
-        gradient, dL/dX included."""
+        """One training-mode forward and backward pass (running statistics untouched): the loss and
+        every gradient, dL/dX included."""
         trace = self.trace(X, update_stats=False)
         value, g = mlp._loss_and_grad(loss, trace.output, y, self.sizes[-1])
         return value, self.backward(trace, g, input_grad=True)
 
     def probe(self, X, y=None, *, loss: str = "cross_entropy", rng=0) -> ResidualProbe:
-        """One training-mode forward and backward pass, every site kept (running statistics untouched);
+        """One training-mode forward and backward pass, every site kept (running statistics untouched),
         as :meth:`nninit.MLP.probe` (``y=None``: dL/d(output) drawn N(0, 1)/N from ``rng``)."""
         gen = _checks.generator(rng)
         _checks.choice("loss", loss, mlp.LOSSES)
@@ -330,6 +343,6 @@ class ResidualMLP:
             else:
                 value, g = mlp._loss_and_grad(loss, trace.output, y, self.sizes[-1])
             grads = self.backward(trace, g)
-        return ResidualProbe(trace.pre, trace.act, grads.pre, grads.act, grads.W, grads.b, value,
-                             list(self.sizes), self.activation.name, names=list(self.layer_names),
+        return ResidualProbe(trace.pre, trace.act, grads.grad_pre, grads.grad_act, grads.grad_W, grads.grad_b,
+                             value, list(self.sizes), self.activation.name, names=list(self.layer_names),
                              stream_sites=list(self.stream_sites))

@@ -58,21 +58,23 @@ def test_residual_gradients_match_finite_differences(norm_kind, depth, activatio
     net = ResidualMLP(3, 4, 3, n_blocks=2, branch_depth=depth, activation=activation, alpha=0.7,
                       learn_alpha=learn_alpha, norm=norm_kind, init="xavier_normal",
                       bias_init=nninit.get("normal", std=0.3), rng=2, dtype=np.float64)
-    for p in net.extra_params:                            # move gains/biases/α off their initial values
-        p += rng.normal(0, 0.3, p.shape)
+    for layer in net.layers:                              # move gains/biases/α off their initial values
+        for name, p in layer.params.items():
+            if name not in ("W", "b"):
+                p += rng.normal(0, 0.3, p.shape)
     X = rng.standard_normal((6, 3))
     y = rng.integers(0, 3, 6) if loss == "cross_entropy" else rng.standard_normal((6, 3))
     value, grads = net.gradients(X, y, loss=loss)
     assert value == pytest.approx(train_loss(net, X, y, loss), rel=1e-12)
     f = lambda: train_loss(net, X, y, loss)  # noqa: E731
+    names = set()
     for i, layer in enumerate(net.layers):
-        name = net.layer_names[i]
-        assert matches(grads.W[i], central_difference(f, layer.W)), f"dL/dW at {name}"
-        assert matches(grads.b[i], central_difference(f, layer.b)), f"dL/db at {name}"
-    assert len(grads.extra) == len(net.extra_params) > 0 or (norm_kind is None and not learn_alpha)
-    for j, p in enumerate(net.extra_params):
-        assert matches(grads.extra[j], central_difference(f, p)), f"extra parameter {j}"
-    assert matches(grads.X, central_difference(f, X)), "dL/dX"
+        assert grads.params(i).keys() == layer.params.keys()
+        for name, p in layer.params.items():
+            names.add(name)
+            assert matches(grads.params(i)[name], central_difference(f, p)), f"dL/d{name} at {net.layer_names[i]}"
+    assert names == {"W", "b"} | ({"gain", "bias"} if norm_kind else set()) | ({"alpha"} if learn_alpha else set())
+    assert matches(grads.grad_X, central_difference(f, X)), "dL/dX"
 
 
 def test_stream_gradients_are_the_derivative_of_the_loss_with_respect_to_the_stream():
@@ -144,9 +146,9 @@ def test_probe_and_gradients_leave_running_statistics_alone_trace_moves_them():
     net = ResidualMLP(3, 6, 2, n_blocks=2, norm="batch", rng=0, dtype=np.float64)
     net.probe(X)
     net.gradients(X, np.zeros(16, dtype=int))
-    assert np.all(net.out_norm.running_mean == 0)
+    assert np.all(net.layers[-1].norm.running_mean == 0)
     net.trace(X)
-    assert np.all(net.out_norm.running_mean != 0)
+    assert np.all(net.layers[-1].norm.running_mean != 0)
 
 
 def test_layernorm_output_does_not_depend_on_the_scale_of_the_weights_before_it():
