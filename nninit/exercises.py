@@ -115,6 +115,8 @@ def _call(fn, *args, **kwargs):
 
 def _array(result, what: str, shape) -> tuple[np.ndarray | None, Feedback | None]:
     """``result`` as a float array of ``shape``, or a Feedback saying why it is not one."""
+    if result is None:
+        return None, Feedback(False, f"No answer yet: the function returns None; make it return {what}.")
     try:
         a = np.asarray(result, dtype=np.float64)
     except (TypeError, ValueError):

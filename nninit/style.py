@@ -1,10 +1,12 @@
 """The course's figure style: one palette, one colour per scheme, text sized for a projector.
 
 Every function in :mod:`nninit.plots` draws inside :func:`course_style`, a ``matplotlib.rc_context``,
-so the style never leaks into a student's own plots. Use it around your own figures to match::
+so the style never leaks into a student's own plots. For a figure of your own, :func:`panels` (or
+:class:`CourseFigure`) gives axes that keep the course style for everything drawn on them later,
+with no ``with`` block::
 
-    with course_style():
-        fig, ax = plt.subplots()
+    fig, (left, right) = panels(2)
+    left.plot(x, y)                     # 2.5 pt lines, 16 pt titles: the course's, not matplotlib's
 
 Decisions, written down here so that every figure agrees:
 
@@ -30,9 +32,13 @@ Decisions, written down here so that every figure agrees:
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import zlib
 
 import matplotlib as mpl
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
 
 # Okabe & Ito (2008). Yellow is kept in the list for completeness but not used for lines:
 # on a white background and a washed-out projector it is nearly invisible.
@@ -197,10 +203,106 @@ def layer_colors(n: int) -> list:
     return [cmap(0.9 * i / (n - 1)) for i in range(n)]
 
 
+_active = 0  # how many course_style contexts are open: styled objects do not re-enter one
+
+
 @contextlib.contextmanager
 def course_style(**overrides):
     """Context manager: the course's rcParams (plus ``overrides``), restored on exit."""
+    global _active
     rc = dict(COURSE_RC)
     rc.update(overrides)
     with mpl.rc_context(rc):
-        yield
+        _active += 1
+        try:
+            yield
+        finally:
+            _active -= 1
+
+
+def in_course_style(fn):
+    """``fn`` run inside :func:`course_style` (unless one is open already), as a decorator."""
+
+    @functools.wraps(fn)
+    def styled(*args, **kwargs):
+        if _active:
+            return fn(*args, **kwargs)
+        with course_style():
+            return fn(*args, **kwargs)
+
+    return styled
+
+
+# matplotlib reads most of its rcParams when an artist is made (a line's width, a title's size, a
+# legend's font), so a figure keeps the course style if every method that makes something runs in
+# it. These classes wrap their public methods (getters and drawing aside) in in_course_style.
+_NOT_WRAPPED = ("get_", "draw", "set_figure", "stale", "pchanged", "convert_", "format_", "contains")
+
+
+def _keep_course_style(cls):
+    """Wrap the public methods ``cls`` inherits from its matplotlib base (its last base class)."""
+    base = cls.__bases__[-1]
+    for name, _ in inspect.getmembers(base, inspect.isfunction):
+        if not name.startswith("_") and not name.startswith(_NOT_WRAPPED):
+            setattr(cls, name, in_course_style(getattr(cls, name)))
+    cls.__init__ = in_course_style(base.__init__)
+    return cls
+
+
+@_keep_course_style
+class CourseAxes(Axes):
+    """Axes that draw in the course style whenever they are drawn on (see :func:`panels`)."""
+
+
+class _CourseFigureBase:
+    """New axes and sub-figures of a course figure are course ones too."""
+
+    def add_subplot(self, *args, **kwargs):
+        if "projection" not in kwargs and "polar" not in kwargs:
+            kwargs.setdefault("axes_class", CourseAxes)
+        return super().add_subplot(*args, **kwargs)
+
+    def add_axes(self, *args, **kwargs):
+        if "projection" not in kwargs and "polar" not in kwargs:
+            kwargs.setdefault("axes_class", CourseAxes)
+        return super().add_axes(*args, **kwargs)
+
+    def subfigures(self, *args, **kwargs):
+        subs = super().subfigures(*args, **kwargs)
+        for sub in (subs.flat if hasattr(subs, "flat") else [subs]):
+            sub.__class__ = CourseSubFigure
+        return subs
+
+
+@_keep_course_style
+class CourseSubFigure(_CourseFigureBase, SubFigure):
+    """A sub-figure of a :class:`CourseFigure`."""
+
+
+@_keep_course_style
+class CourseFigure(_CourseFigureBase, Figure):
+    """A ``matplotlib.figure.Figure`` (16:9, constrained layout) whose axes, titles and legends take
+    the course style whenever they are made, inside a ``with course_style()`` block or not.
+    Not registered with pyplot: make it a notebook cell's last expression to show it once."""
+
+    def __repr__(self) -> str:  # printed like any Figure: a notebook's text output does not change
+        return Figure.__repr__(self).replace(type(self).__name__, "Figure", 1)
+
+
+def panels(n=2, *, title=None, **subplots_kw):
+    """``(fig, axes)``: a new 16:9 :class:`CourseFigure` with ``n`` axes side by side.
+
+    For a notebook's own figures: everything drawn on ``axes`` later keeps the course style; pass
+    ``axes[i]`` as ``ax=`` to the plot functions. ``subplots_kw`` go to ``Figure.subplots`` (e.g.
+    ``sharey=True``, or ``nrows=2`` for a grid); with ``n=1`` ``axes`` is a single Axes.
+
+    >>> fig, (left, right) = panels(2, sharey=True)
+    >>> line, = left.plot([0, 1], [0, 1])
+    >>> line.get_linewidth(), left.title.get_fontsize() == BASE_FONT_SIZE + 2
+    (2.5, True)
+    """
+    fig = CourseFigure(figsize=SLIDE_SIZE)
+    if title:
+        fig.suptitle(title)
+    nrows = subplots_kw.pop("nrows", 1)
+    return fig, fig.subplots(nrows, n, **subplots_kw)

@@ -26,7 +26,7 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import data, plots
+from . import data, plots, theory
 from .mlp import MLP
 from .style import DPI, SLIDE_SIZE, course_style, scheme_color
 from .training import fit
@@ -102,8 +102,8 @@ def explore(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULT
             net = network(depth, width, activation, scheme, gain, seed=seed)
     X = X_tr[:PROBE_BATCH]
     probe = net.probe(X, rng=seed)
-    prediction = plots.theory_for(scheme, activation, net.sizes, gain=float(gain),
-                                  input_var=float(np.mean(np.square(X, dtype=np.float64))))
+    prediction = theory.predict_for(scheme, activation, net.sizes, gain=float(gain),
+                                    input_var=float(np.mean(np.square(X, dtype=np.float64))))
     with course_style():
         if fig is None:
             # a fixed layout: constrained layout would cost a third of every redraw

@@ -234,6 +234,7 @@ def test_code_checker_reports_a_crash_and_a_wrong_shape(check, right, wrong, wor
 
     assert "raised ZeroDivisionError: division by zero" in check(crash).message
     assert "of shape (3, 5)" in check(lambda *args, **kwargs: np.zeros((3, 5))).message
+    assert "No answer yet: the function returns None" in check(lambda *args, **kwargs: None).message
 
 
 @pytest.mark.parametrize("check", [ex.check_my_uniform_init, ex.check_my_glorot_uniform,
