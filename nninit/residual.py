@@ -52,6 +52,9 @@ from . import _checks, activations, mlp, norm as _norm
 from .mlp import Dense, Probe
 
 
+_EXTRA = ("gain", "bias", "alpha")      # a layer's parameters beyond W and b, in this order
+
+
 @dataclass
 class ResidualDense(Dense):
     """A dense layer ``s = a @ W + b`` of a residual net, with the norm in front of it (or None) and,
@@ -96,8 +99,9 @@ class Gradients:
     grad_X: np.ndarray | None = None
 
     def params(self, l: int) -> dict:
-        """Site ``l``'s parameter gradients by name, matching ``net.layers[l].params``."""
-        return {"W": self.grad_W[l], "b": self.grad_b[l], **self.grad_extra[l]}
+        """Site ``l``'s parameter gradients by name, in the order of ``net.layers[l].params``."""
+        extra = self.grad_extra[l]
+        return {"W": self.grad_W[l], "b": self.grad_b[l], **{k: extra[k] for k in _EXTRA if k in extra}}
 
     def __repr__(self) -> str:
         return f"Gradients({len(self.grad_W)} sites{', with dL/dX' if self.grad_X is not None else ''})"
@@ -212,7 +216,7 @@ class ResidualMLP:
     def copy(self) -> "ResidualMLP":
         return _copy.deepcopy(self)
 
-    check_input = mlp.MLP._input
+    check_input = mlp.MLP.check_input
 
     # ---------------------------------------------------------------- forward
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _checks
 from .mlp import MLP, LOSSES, class_labels, loss_function, targets
+from .residual import ResidualMLP
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -228,6 +229,7 @@ class _Recorder:
         r, s = self.n, self.stats
         self.steps[r] = step
         last = len(layers) - 1
+        phi_ins = getattr(trace, "phi_in", None)
         for l in range(len(layers)):
             a, g = trace.act[l], grads.grad_act[l]
             s["act_mean"][r, l], s["act_std"][r, l] = _mean_std(a)
@@ -237,8 +239,12 @@ class _Recorder:
             self.act_hist[r, l] = abs_histogram(a)
             self.grad_act_hist[r, l] = abs_histogram(g)
             if l < last:
-                s["saturated"][r, l] = self.activation.saturated_share(a)
-                s["dead"][r, l] = self.activation.dead_share(trace.pre[l])
+                # what φ was applied to: s for an MLP; a ResidualMLP's trace says it per site (None
+                # at its stream sites, which apply no φ: no saturated or dead share there)
+                phi_in = trace.pre[l] if phi_ins is None else phi_ins[l]
+                if phi_in is not None:
+                    s["saturated"][r, l] = self.activation.saturated_share(a)
+                    s["dead"][r, l] = self.activation.dead_share(phi_in)
         self._w_std = [_mean_std(layer.W)[1] for layer in layers]
 
     def record_update(self, deltas_W):
@@ -287,8 +293,8 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
     training stops cleanly before that step's update; ``history.diverged_at`` and ``history.reason``
     say where and why, and the arrays hold the steps completed before it. No warning is printed.
     """
-    if not isinstance(net, MLP):
-        raise TypeError(f"net must be an nninit.MLP; got {type(net).__name__}")
+    if not isinstance(net, (MLP, ResidualMLP)):
+        raise TypeError(f"net must be an nninit.MLP or nninit.ResidualMLP; got {type(net).__name__}")
     X = net.check_input(X, "X")
     _check_finite("X", X)
     n, n_out = X.shape[0], net.sizes[-1]
@@ -315,7 +321,10 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
                class_labels(np.asarray(y_val)) if labels is not None else None)
 
     loss_fn = loss_function(loss)
-    params = [p for layer in net.layers for p in (layer.W, layer.b)]
+    # every trainable array, layer by layer (W, b, and a ResidualMLP layer's norm gain/bias and α)
+    names = [name for layer in net.layers for name in layer.params]
+    params = [p for layer in net.layers for p in layer.params.values()]
+    weights = [i for i, name in enumerate(names) if name == "W"]
     opt = _optimizer(params, optimizer, lr, momentum, nesterov, betas, eps)
     steps_per_epoch = -(-n // batch_size)
     n_steps = epochs * steps_per_epoch
@@ -347,9 +356,9 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
                 recording = step % record_every == 0
                 if recording:
                     rec.record(step, trace, grads, net.layers)
-                deltas = opt.step(params, [p for l in range(net.n_layers) for p in (grads.grad_W[l], grads.grad_b[l])])
+                deltas = opt.step(params, [g for l in range(net.n_layers) for g in grads.params(l).values()])
                 if recording:
-                    rec.record_update(deltas[0::2])
+                    rec.record_update([deltas[i] for i in weights])
                 step += 1
             if diverged_at is not None:
                 break

@@ -7,6 +7,7 @@ import pytest
 import nninit
 from nninit import norm
 from nninit.residual import ResidualMLP
+from nninit.training import fit
 from test_mlp import central_difference, raises, relative_error
 
 
@@ -69,7 +70,7 @@ def test_residual_gradients_match_finite_differences(norm_kind, depth, activatio
     f = lambda: train_loss(net, X, y, loss)  # noqa: E731
     names = set()
     for i, layer in enumerate(net.layers):
-        assert grads.params(i).keys() == layer.params.keys()
+        assert list(grads.params(i)) == list(layer.params)            # the order fit zips them in
         for name, p in layer.params.items():
             names.add(name)
             assert matches(grads.params(i)[name], central_difference(f, p)), f"dL/d{name} at {net.layer_names[i]}"
@@ -179,3 +180,38 @@ def test_bad_arguments_name_themselves():
         ResidualMLP(2, 4, 3, n_blocks=2, norm="batch").probe(np.zeros((1, 2)))
     with raises(ValueError, "momentum"):
         norm.BatchNorm(3, momentum=2.0)
+
+
+# --------------------------------------------------------------------------- fit and the recorder
+
+
+def test_fit_trains_every_parameter_and_records_every_site():
+    X, y = nninit.data.spirals(n=120, rng=0)
+    net = ResidualMLP(2, 16, 3, n_blocks=3, alpha=0.0, learn_alpha=True, norm="batch", rng=0)
+    before = [{k: v.copy() for k, v in layer.params.items()} for layer in net.layers]
+    h = fit(net, X, y, epochs=2, batch_size=32, lr=0.05, momentum=0.9, X_val=X, y_val=y, record_every=2, rng=0)
+    assert h.diverged_at is None and h.layer_names == net.layer_names
+    assert h.act_std.shape == (h.n_records, net.n_layers)
+    for layer, old in zip(net.layers, before):           # W, b, the norms' gain and bias, α all moved
+        for name, value in layer.params.items():
+            assert not np.array_equal(value, old[name]), name
+    assert np.all(net.alpha != 0)
+    assert np.all(net.layers[-1].norm.running_mean != 0)   # fit's passes update BatchNorm's statistics
+    stream = net.stream_sites[1:]
+    assert np.all(np.isnan(h.dead[:, stream])) and not np.any(np.isnan(h.dead[:, [1, 3, 5]]))
+    assert np.all(np.isfinite(h.update_ratio[:-1, stream]) | np.isinf(h.update_ratio[:-1, stream]))
+
+
+def test_fit_of_an_mlp_is_unchanged_by_the_generalisation():
+    """The MLP's parameters are still [W, b] per layer and update_ratio reads the W updates."""
+    X, y = nninit.data.spirals(n=60, rng=0)
+    net = nninit.MLP([2, 8, 3], rng=0)
+    W0 = net.layers[0].W.copy()
+    h = fit(net, X, y, epochs=1, batch_size=60, lr=0.1, record_every=1, rng=0)
+    dW = net.layers[0].W - W0
+    assert h.update_ratio[0, 0] == pytest.approx(dW.std() / W0.std(), rel=1e-5)
+
+
+def test_fit_rejects_other_objects():
+    with raises(TypeError, "net", "ResidualMLP"):
+        fit(object(), np.zeros((2, 2)), [0, 1], epochs=1, batch_size=1, lr=0.1)
