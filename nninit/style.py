@@ -20,8 +20,9 @@ Decisions, written down here so that every figure agrees:
   random_init borrow from Paul Tol's colour-blind-safe "muted" palette; with all ten registry
   schemes in one figure the two dark "uniform" shades (he_uniform, xavier_uniform) are the pair
   hardest to tell apart for red-green colour-blind readers: compare fewer at once where it matters.
-  Any other name gets a fixed colour from Tol's palette, chosen by a CRC32 of the name, so it is
-  the same on every machine and every run.
+  Any other name (a width, a weight scale) gets one of :data:`FALLBACK_COLORS`, which no scheme or
+  activation wears: in one figure in order of appearance (:func:`series_styles`), alone by a CRC32 of
+  the name, so it is the same on every machine and every run.
 - Layers (depth) are coloured by the sequential, colour-blind-safe ``viridis`` map: dark = near the
   input, yellow = deep.
 - Text: 14 pt base (>= 12 pt everywhere), for the back of a lecture hall.
@@ -54,8 +55,10 @@ OKABE_ITO = {
     "grey": "#999999",  # the grey usually added to the palette for neutral elements
 }
 
-# Paul Tol's "muted" scheme without its pale cyan and sand (too faint on white), for other names.
-FALLBACK_COLORS = ("#332288", "#44AA99", "#117733", "#999933", "#CC6677", "#882255", "#AA4499")
+# For series that are neither schemes nor activations (a sweep over widths or weight scales): colours
+# that no scheme and no activation wears, so that a colour means one thing across the course. Paul
+# Tol's muted rose and green, his high-contrast ochre, and a dark brown.
+FALLBACK_COLORS = ("#CC6677", "#117733", "#DDAA33", "#663333")
 
 
 def _darker(hex_color: str, amount: float = 0.4) -> str:
@@ -179,13 +182,21 @@ def scheme_name(scheme) -> str:
 def series_styles(names) -> list[dict]:
     """Line properties (colour, and a marker where colours repeat) for several named series.
 
-    The first series of each colour is drawn plain; a later one with the same colour (``he_init``
-    beside ``he_normal``, or a fallback collision) gets a marker, so no two look the same.
+    Names that are neither schemes nor activations take :data:`FALLBACK_COLORS` in order of
+    appearance. The first series of each colour is drawn plain; a later one with the same colour
+    (``he_init`` beside ``he_normal``, or a fifth other name) gets a marker, so no two look the same.
     """
     seen: dict[str, int] = {}
     styles = []
+    others: list[str] = []
     for name in names:
-        color = scheme_color(name)
+        key = scheme_name(name)
+        if key in SCHEME_COLORS or key in ACTIVATION_COLORS:
+            color = scheme_color(key)
+        else:
+            if key not in others:
+                others.append(key)
+            color = FALLBACK_COLORS[others.index(key) % len(FALLBACK_COLORS)]
         k = seen.get(color, 0)
         seen[color] = k + 1
         style = {"color": color}

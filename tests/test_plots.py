@@ -103,6 +103,14 @@ def test_fallback_colour_is_deterministic_and_from_the_palette():
     assert style.scheme_color(my_init) == style.scheme_color("my_init")
 
 
+def test_other_names_never_wear_a_scheme_or_activation_colour():
+    taken = {c.upper() for c in (*style.SCHEME_COLORS.values(), *style.ACTIVATION_COLORS.values())}
+    assert not taken & {c.upper() for c in style.FALLBACK_COLORS}
+    names = ["std 0.01 (too small)", "std 1/√n", "std 1 (too large)", "he_normal"]
+    colors = [s["color"] for s in style.series_styles(names)]
+    assert colors[:3] == list(style.FALLBACK_COLORS[:3]) and colors[3] == style.SCHEME_COLORS["he_normal"]
+
+
 def test_series_styles_tell_apart_schemes_that_share_a_colour():
     a, b = style.series_styles(["he_normal", "he_init"])
     assert a["color"] == b["color"] and "marker" not in a and "marker" in b
