@@ -44,7 +44,6 @@ from . import _checks
 from . import activations as _activations
 from .formatting import (ZERO_SHARE_SHOWN, compact_ticks, fmt, label_log_axis, log_safe, stats_lines,
                          widen_log_axis)
-from .mlp import layer_names
 from .style import (HEATMAP_CMAP, SLIDE_SIZE, CourseFigure, in_course_style, layer_colors, panels,
                     series_styles)
 
@@ -70,7 +69,11 @@ _THEORY_FIELD = {"pre": "pre_std", "act": "act_std", "grad_pre": "grad_pre_std",
 # exactly where it agrees with the measurement.
 _THEORY_LINE = {"ls": "--", "lw": 2.5, "zorder": 3,
                 "path_effects": [_patheffects.withStroke(linewidth=4.5, foreground="white")]}
-CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999")
+# Classes of a data set: Paul Tol's colour-blind-safe "light" palette, which no scheme wears (a colour
+# means one thing across the course: the scheme colours are for schemes only).
+CLASS_COLORS = ("#77AADD", "#EE8866", "#44BB99", "#FFAABB", "#EEDD88", "#99DDFF", "#BBCC33")
+# Neutral ink for what is neither a scheme nor a layer (a histogram's bars, dead/saturated shares).
+_INK = "#333333"
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -235,11 +238,11 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
         for ax, i, x in zip(axes, idx, arrays):
             share, zero_share = _histogram(x, edges)
             # an edge line keeps a one-bin spike (a collapsed layer) visible at any figure size
-            ax.stairs(share, edges, fill=True, facecolor="#0072B2", edgecolor="#0072B2", linewidth=1.5)
+            ax.stairs(share, edges, fill=True, facecolor="#777777", edgecolor=_INK, linewidth=1.5)
             ax.set_xlim(edges[0], edges[-1])
             ax.set_ylim(0, max(share.max(initial=0.0), 1e-9) * 1.1)
             compact_ticks(ax, "x", nbins=3)
-            ax.set_title(layer_names(n_layers)[i], fontsize=14)
+            ax.set_title(probe.layer_names[i], fontsize=14)
             caption = "\n".join(stats_lines(_unit_stats(probe, kind, i, act), zero_share))
             ax.set_xlabel(caption, fontsize=12, color="#333333")
         axes[0].set_ylabel("% of values")
@@ -296,7 +299,7 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
             zeros_left_out |= zero_share > ZERO_SHARE_SHOWN
             # the zero share goes into the y label once, not into every legend entry
             stats = stats_lines(_unit_stats(probe, kind, i, act), 0.0)
-            label = f"{layer_names(n_layers)[i]}: " + ", ".join(stats)
+            label = f"{probe.layer_names[i]}: " + ", ".join(stats)
             ax_k.plot(centres, share, color=color, lw=2, label=label)
         ax_k.set_xlim(edges[0], edges[-1])
         # head-room for the legend above the tallest curve
@@ -497,10 +500,10 @@ def _occupied_range(hist_layer: np.ndarray, log_edges: np.ndarray, floor: float 
 def _dead_saturated(ax, history, i: int, steps, below, below_label: str) -> None:
     """Layer ``i`` over training, in %: dead units, saturated values (where the activation has
     such a notion) and the share of values below the histogram's first edge (``below``)."""
-    fields = (("dead", "#D55E00", "dead units"), ("saturated", "#0072B2", "saturated"))
-    series = [(np.asarray(getattr(history, field), dtype=np.float64)[:, i], color, label, "-")
-              for field, color, label in fields]
-    series.append((np.asarray(below, dtype=np.float64), "#555555", below_label, "--"))
+    fields = (("dead", "dead units", "-"), ("saturated", "saturated", "-."))
+    series = [(np.asarray(getattr(history, field), dtype=np.float64)[:, i], _INK, label, ls)
+              for field, label, ls in fields]
+    series.append((np.asarray(below, dtype=np.float64), "#777777", below_label, "--"))
     for values, color, label, ls in series:
         if np.any(np.isfinite(values)):
             ax.plot(steps, 100 * values, color=color, ls=ls, lw=2, label=label)
@@ -587,13 +590,15 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
     ax_acc.set_xlabel("training step")
     ax_acc.set_ylabel("accuracy (%)" + (f", {' / '.join(sorted(acc_what))}" if acc_what else ""))
     ax_acc.set_ylim(0, 100)
+    notes = "\n".join(n for n in notes if n)
     if len(histories) <= 4:
         _legend(ax_loss, fontsize=12)
-    else:  # many runs: one legend beside both panels, not over the curves
-        fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside right upper", fontsize=12)
-    notes = [n for n in notes if n]
-    if notes:  # under everything; constrained layout makes room for a supxlabel
-        fig.supxlabel("\n".join(notes), fontsize=12, color="#333333")
+        if notes:  # under everything; constrained layout makes room for a supxlabel
+            fig.supxlabel(notes, fontsize=12, color="#333333")
+    else:  # many runs: one legend under both panels (not over the curves, not squeezing them),
+        # with the notes as its title
+        fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center", fontsize=12,
+                   ncol=-(-len(histories) // 2), title=notes or None, title_fontsize=12)
     fig.suptitle(title or "training under each scheme")
     return fig
 

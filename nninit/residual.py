@@ -43,6 +43,7 @@ when α is learned) and ``Gradients.params(l)`` the matching gradients. At each 
 
 from __future__ import annotations
 
+import contextlib
 import copy as _copy
 from dataclasses import dataclass, field
 
@@ -109,15 +110,10 @@ class Gradients:
 
 @dataclass(repr=False)
 class ResidualProbe(Probe):
-    """A :class:`~nninit.mlp.Probe` of a residual net: its sites are named ("stream 0", "block 1.1",
-    "stream 1", ..., "output") and ``stream_sites`` index the residual stream."""
+    """A :class:`~nninit.mlp.Probe` of a residual net (sites named "stream 0", "block 1.1", "stream 1",
+    ..., "output" in ``layer_names``) that also knows ``stream_sites``, the indices of the stream."""
 
-    names: list = field(default_factory=list)
     stream_sites: list = field(default_factory=list)
-
-    @property
-    def layer_names(self) -> list[str]:
-        return list(self.names)
 
 
 class ResidualMLP:
@@ -183,7 +179,12 @@ class ResidualMLP:
                 layer.alpha = np.full(1, alpha, dtype=self.dtype)
                 layer.learn_alpha = self.learn_alpha
             self.layers.append(layer)
+        self._update_stats = True
         self.stream_sites = [0] + [b * k for b in range(1, self.n_blocks + 1)]
+        # where act = φ(pre), so that saturated and dead shares mean what they say (docs/engine.md):
+        # the inner branch sites, and only without a norm (there act = φ(N(pre)))
+        self.phi_layers = ([] if self.norm else
+                           [i for i in range(1, len(self.layers) - 1) if i not in self.stream_sites])
         self.layer_names = (["stream 0"]
                             + [f"block {b}.{j}" if j < k else f"stream {b}"
                                for b in range(1, self.n_blocks + 1) for j in range(1, k + 1)]
@@ -263,10 +264,20 @@ class ResidualMLP:
         trace.phi_in.append(None)
         return trace
 
-    def trace(self, X, *, update_stats: bool = True, out=None) -> Trace:
-        """Training-mode forward pass (BatchNorm uses the batch's statistics and, with ``update_stats``,
-        moves its running ones). ``out`` is accepted for ``fit``'s interface; arrays are fresh each pass."""
-        return self._pass(X, training=True, update=update_stats)
+    def trace(self, X, *, out=None) -> Trace:
+        """Training-mode forward pass: BatchNorm normalises with the batch's statistics and moves its
+        running ones (not inside :meth:`probe` or :meth:`gradients`, which leave them alone). ``out``
+        is accepted for the engine contract (docs/engine.md); the arrays are fresh each pass."""
+        return self._pass(X, training=True, update=self._update_stats)
+
+    @contextlib.contextmanager
+    def _frozen_stats(self):
+        """BatchNorm's running statistics stay as they are inside this block."""
+        keep, self._update_stats = self._update_stats, False
+        try:
+            yield
+        finally:
+            self._update_stats = keep
 
     def forward(self, X) -> np.ndarray:
         """The logits (N, n_out) in evaluation mode (BatchNorm uses its running statistics)."""
@@ -329,24 +340,14 @@ class ResidualMLP:
     def gradients(self, X, y, loss: str = "cross_entropy") -> tuple[float, Gradients]:
         """One training-mode forward and backward pass (running statistics untouched): the loss and
         every gradient, dL/dX included."""
-        trace = self.trace(X, update_stats=False)
+        with self._frozen_stats():
+            trace = self.trace(X)
         value, g = mlp._loss_and_grad(loss, trace.output, y, self.sizes[-1])
         return value, self.backward(trace, g, input_grad=True)
 
     def probe(self, X, y=None, *, loss: str = "cross_entropy", rng=0) -> ResidualProbe:
-        """One training-mode forward and backward pass, every site kept (running statistics untouched),
-        as :meth:`nninit.MLP.probe` (``y=None``: dL/d(output) drawn N(0, 1)/N from ``rng``)."""
-        gen = _checks.generator(rng)
-        _checks.choice("loss", loss, mlp.LOSSES)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            trace = self.trace(X, update_stats=False)
-            n = trace.X.shape[0]
-            if y is None:
-                value = float("nan")
-                g = (gen.standard_normal((n, self.sizes[-1])) / n).astype(self.dtype)
-            else:
-                value, g = mlp._loss_and_grad(loss, trace.output, y, self.sizes[-1])
-            grads = self.backward(trace, g)
-        return ResidualProbe(trace.pre, trace.act, grads.grad_pre, grads.grad_act, grads.grad_W, grads.grad_b,
-                             value, list(self.sizes), self.activation.name, names=list(self.layer_names),
-                             stream_sites=list(self.stream_sites))
+        """:func:`nninit.mlp.probe` of this net in training mode, running statistics untouched; the
+        result also carries ``stream_sites``."""
+        with self._frozen_stats():
+            p = mlp.probe(self, X, y, loss=loss, rng=rng)
+        return ResidualProbe(**vars(p), stream_sites=list(self.stream_sites))

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import nninit
-from nninit import data
+from nninit import data, mlp
 from nninit.mlp import MLP
-from nninit.training import BYTES_PER_RECORD_PER_LAYER, HIST_EDGES, N_BINS, abs_histogram, fit
+from nninit.recorder import BYTES_PER_RECORD_PER_LAYER, HIST_EDGES, N_BINS, abs_histogram
+from nninit.training import fit
 
 
 def blobs(n=120, k=3, dim=4, seed=0):
@@ -174,7 +175,8 @@ def test_history_shapes_and_record_steps():
         assert getattr(h, name).shape == (h.n_records, 3), name
     assert h.act_hist.shape == h.grad_act_hist.shape == (h.n_records, 3, N_BINS)
     assert h.hist_edges.shape == (N_BINS + 1,)
-    assert h.hist_edges[0] == pytest.approx(1e-8) and h.hist_edges[-1] == pytest.approx(1e4)
+    # 10^(i/4) rounded to 8 significant bits (nninit.recorder): within 2^-8 of the exact edges
+    np.testing.assert_allclose(h.hist_edges, 10.0 ** (np.arange(-32, 17) / 4), rtol=2.0**-8)
     np.testing.assert_allclose(h.act_hist.sum(axis=2), 1.0, rtol=1e-12)
     np.testing.assert_allclose(h.grad_act_hist.sum(axis=2), 1.0, rtol=1e-12)
     for name in ("epoch_end_step", "train_loss", "train_accuracy", "val_loss", "val_accuracy"):
@@ -302,3 +304,50 @@ def test_bad_data_for_fit():
             assert w in str(info.value), f"{w!r} not in {str(info.value)!r}"
     with pytest.raises(TypeError, match="net"):
         fit("not a net", X, y, epochs=1, batch_size=5, lr=0.1)
+
+
+# --------------------------------------------------------------------------- the engine contract
+
+
+class ContractOnly:
+    """A network that offers fit and the probe exactly what docs/engine.md lists, and nothing
+    more: an MLP behind it, reached only through those names."""
+
+    def __init__(self, net):
+        self._net = net
+        self.sizes, self.dtype, self.activation, self.layers = net.sizes, net.dtype, net.activation, net.layers
+        self.layer_names = [f"block {i + 1}" for i in range(net.n_layers)]
+
+    def check_input(self, X, arg="X"):
+        return self._net.check_input(X, arg)
+
+    def trace(self, X, *, out=None):
+        return self._net.trace(X, out=out)
+
+    def backward(self, trace, grad_out, *, out=None):
+        return self._net.backward(trace, grad_out, out=out)
+
+    def forward(self, X):
+        return self._net.forward(X)
+
+
+def test_a_network_that_keeps_the_engine_contract_is_trained_recorded_and_probed():
+    X, y = blobs()
+    reference, wrapped = MLP([4, 8, 8, 3], rng=0), ContractOnly(MLP([4, 8, 8, 3], rng=0))
+    h_ref = fit(reference, X, y, epochs=3, batch_size=20, lr=0.1, momentum=0.9, record_every=2, rng=0)
+    h = fit(wrapped, X, y, epochs=3, batch_size=20, lr=0.1, momentum=0.9, record_every=2, rng=0)
+    np.testing.assert_array_equal(h.loss, h_ref.loss)                  # the same steps, the same numbers
+    np.testing.assert_array_equal(h.act_hist, h_ref.act_hist)
+    np.testing.assert_array_equal(h.update_ratio, h_ref.update_ratio)
+    assert h.layer_names == ["block 1", "block 2", "block 3"]          # the network names its layers
+    p = mlp.probe(wrapped, X[:10], y[:10])
+    assert p.layer_names == h.layer_names and p.std("grad_act", relative=True)[-1] == pytest.approx(1.0)
+
+
+def test_fit_names_what_a_network_lacks():
+    X, y = blobs(n=20)
+    net = ContractOnly(MLP([4, 5, 3], rng=0))
+    del net.layer_names
+    with pytest.raises(TypeError) as info:
+        fit(net, X, y, epochs=1, batch_size=5, lr=0.1)
+    assert "lacks layer_names" in str(info.value) and "docs/engine.md" in str(info.value)
