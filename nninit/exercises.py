@@ -642,7 +642,8 @@ def check_initial_loss(answer, classes=100) -> Feedback:
     if classes < 2:
         raise ValueError(f"classes must be at least 2; got {classes!r}")
     return _number(answer, math.log(classes),
-                   hint="with equal logits softmax gives every class the same probability; the loss is −log of it.",
+                   hint="with equal logits softmax gives every class the same probability; "
+                        "the loss is −log of it.",
                    why="L = −log(1/C) = ln C: the loss of a net that knows nothing yet.")
 
 
@@ -660,7 +661,8 @@ def check_prior_loss(answer, prior=(0.7, 0.2, 0.1)) -> Feedback:
     """The step-0 loss of a net whose logits are the output bias b = log(prior): the prior's entropy."""
     p = _prior("prior", prior)
     return _number(answer, float(-(p * np.log(p)).sum()),
-                   hint="softmax(log p) = p, and each example of class k costs −log p_k; average over the classes' shares.",
+                   hint="softmax(log p) = p, and each example of class k costs −log p_k; "
+                        "average over the classes' shares.",
                    why="L₀ = −Σ p_k log p_k = H(p), the best a constant prediction can do.")
 
 
@@ -668,15 +670,18 @@ def check_gpt2_std(answer, n_layer=24) -> Feedback:
     """GPT-2's init std of a residual projection: 0.02 / √(2·n_layer)."""
     n_layer = _checks.positive_int("n_layer", n_layer)
     return _number(answer, 0.02 / math.sqrt(2 * n_layer),
-                   hint="count the residual branches that add to the stream: two per layer (attention and MLP).",
-                   why="0.02/√(2·n_layer): the stream's variance then grows by at most a constant factor with depth.")
+                   hint="count the residual branches that add to the stream: two per layer "
+                        "(attention and MLP).",
+                   why="0.02/√(2·n_layer): the stream's variance then grows by at most a constant "
+                       "factor with depth.")
 
 
 def check_residual_growth(answer, blocks=64) -> Feedback:
     """std(x_B)/std(x_0) of a ReLU/He residual stream with α = 1/√B: √((1 + 1/B)^B)."""
     blocks = _checks.positive_int("blocks", blocks)
     return _number(answer, math.sqrt((1 + 1 / blocks) ** blocks),
-                   hint="each block multiplies the variance by 1 + α²; multiply B of them, then take the square root (a std).",
+                   hint="each block multiplies the variance by 1 + α²; multiply B of them, then "
+                        "take the square root (a std).",
                    why="√((1 + 1/B)^B) < √e ≈ 1.65 for any depth: the 1/√B branch scale bounds the growth.")
 
 
@@ -706,7 +711,8 @@ def check_output_bias(fn) -> Feedback:
             if np.allclose(b, prior, rtol=1e-6):
                 return Feedback(False, "The bias equals the shares themselves; softmax exponentiates it. "
                                        "Hint: which b gives softmax(b) = p?")
-            return Feedback(False, f"With {n_classes} classes softmax(b) is {np.round(p, 3)}, not the classes' "
+            return Feedback(False, f"With {n_classes} classes softmax(b) is {np.round(p, 3)}, "
+                                   "not the classes' "
                                    "shares in y. Hint: count each class (np.bincount), divide by len(y), and "
                                    "undo the exponential of softmax.")
     return Feedback(True, "b = log p: softmax(b) = p, and the initial loss is the prior's entropy H(p).")

@@ -115,7 +115,8 @@ class BatchNorm(_Norm):
     def _stats(self, x, training: bool):
         if training:
             if x.shape[0] < 2:
-                raise ValueError(f"BatchNorm needs a batch of at least 2 examples in training; got {x.shape[0]}")
+                raise ValueError("BatchNorm needs a batch of at least 2 examples in training;"
+                                 f" got {x.shape[0]}")
             return super()._stats(x, training)
         return self.running_mean, self.running_var
 

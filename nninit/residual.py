@@ -19,7 +19,8 @@ al. 2020, start it at ``alpha=0``). ``zero_last=True`` starts the last dense lay
 W = 0 (the core of Fixup, Zhang et al. 2019): every block is the identity at step 0.
 
 backward, from g = dL/dx_b (the stream's gradient after block b):
-    dL/dα_b = Σ g ⊙ s_k,   dL/ds_k = α_b · g,   dL/dW_{b,k} = u_{k-1}ᵀ dL/ds_k,   dL/du_{k-1} = dL/ds_k W_{b,k}ᵀ
+    dL/dα_b = Σ g ⊙ s_k,   dL/ds_k = α_b · g,   dL/dW_{b,k} = u_{k-1}ᵀ dL/ds_k,
+    dL/du_{k-1} = dL/ds_k W_{b,k}ᵀ
     down the branch as in the MLP (through φ' and each norm's backward), and then
     dL/dx_{b-1} = g + (the branch's dL/dx_{b-1})                         (the skip adds the identity)
 
@@ -192,7 +193,8 @@ class ResidualMLP:
 
     def __repr__(self) -> str:
         a = "learned" if self.learn_alpha else f"{float(self.alpha[0]):.4g}"
-        return (f"ResidualMLP({self.sizes[0]} -> {self.n_blocks} blocks of {self.branch_depth} x {self.sizes[1]}"
+        return (f"ResidualMLP({self.sizes[0]} -> {self.n_blocks} blocks of {self.branch_depth}"
+                f" x {self.sizes[1]}"
                 f" -> {self.sizes[-1]}, activation={self.activation.name!r}, alpha={a}"
                 f"{', zero_last' if self.zero_last else ''}, norm={self.norm!r}, dtype={self.dtype.name})")
 
@@ -290,7 +292,8 @@ class ResidualMLP:
 
     # ---------------------------------------------------------------- backward
 
-    def backward(self, trace: Trace, grad_out: np.ndarray, *, input_grad: bool = False, out=None) -> Gradients:
+    def backward(self, trace: Trace, grad_out: np.ndarray, *, input_grad: bool = False,
+                 out=None) -> Gradients:
         """Back-propagate dL/d(logits) through the training-mode pass ``trace``; the net is not changed.
         ``out`` is accepted for ``fit``'s interface (arrays are fresh each pass)."""
         L, n, dphi = self.layers, self.n_layers, self.activation.grad

@@ -14,7 +14,7 @@ NUMBERS = [
     (ex.check_initial_loss, dict(classes=100), math.log(100), math.log10(100)),          # log base 10
     (ex.check_prior_loss, dict(prior=(0.7, 0.2, 0.1)),
      -(0.7 * math.log(0.7) + 0.2 * math.log(0.2) + 0.1 * math.log(0.1)), math.log(3)),   # ln C, prior ignored
-    (ex.check_gpt2_std, dict(n_layer=24), 0.02 / math.sqrt(48), 0.02 / math.sqrt(24)),   # one branch per layer
+    (ex.check_gpt2_std, dict(n_layer=24), 0.02 / math.sqrt(48), 0.02 / math.sqrt(24)),  # 1 branch/layer
     (ex.check_residual_growth, dict(blocks=64), math.sqrt((1 + 1 / 64) ** 64), math.e),  # variance, e
 ]
 IDS = [c[0].__name__ for c in NUMBERS]

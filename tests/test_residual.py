@@ -8,7 +8,8 @@ import nninit
 from nninit import norm
 from nninit.residual import ResidualMLP
 from nninit.training import fit
-from test_mlp import central_difference, raises, relative_error
+from errors import raises
+from test_mlp import central_difference, relative_error
 
 
 def matches(analytic, numeric):
@@ -73,8 +74,10 @@ def test_residual_gradients_match_finite_differences(norm_kind, depth, activatio
         assert list(grads.params(i)) == list(layer.params)            # the order fit zips them in
         for name, p in layer.params.items():
             names.add(name)
-            assert matches(grads.params(i)[name], central_difference(f, p)), f"dL/d{name} at {net.layer_names[i]}"
-    assert names == {"W", "b"} | ({"gain", "bias"} if norm_kind else set()) | ({"alpha"} if learn_alpha else set())
+            numeric = central_difference(f, p)
+            assert matches(grads.params(i)[name], numeric), f"dL/d{name} at {net.layer_names[i]}"
+    expected = {"W", "b"} | ({"gain", "bias"} if norm_kind else set()) | ({"alpha"} if learn_alpha else set())
+    assert names == expected
     assert matches(grads.grad_X, central_difference(f, X)), "dL/dX"
 
 
@@ -164,22 +167,18 @@ def test_layernorm_output_does_not_depend_on_the_scale_of_the_weights_before_it(
 
 
 def test_bad_arguments_name_themselves():
-    with raises(ValueError, "n_blocks", "0"):
-        ResidualMLP(2, 4, 3, n_blocks=0)
-    with raises(ValueError, "norm", "'layers'"):
-        ResidualMLP(2, 4, 3, n_blocks=2, norm="layers")
-    with raises(ValueError, "alpha"):
-        ResidualMLP(2, 4, 3, n_blocks=2, alpha=-1.0)
-    with raises(TypeError, "learn_alpha"):
-        ResidualMLP(2, 4, 3, n_blocks=2, learn_alpha="yes")
-    with raises(ValueError, "zero_last", "learn_alpha"):
-        ResidualMLP(2, 4, 3, n_blocks=2, zero_last=True, learn_alpha=True, alpha=0.0)
-    with raises(ValueError, "X", "(n_examples, 2)"):
-        ResidualMLP(2, 4, 3, n_blocks=2).probe(np.zeros((3, 5)))
-    with raises(ValueError, "BatchNorm", "2 examples"):
-        ResidualMLP(2, 4, 3, n_blocks=2, norm="batch").probe(np.zeros((1, 2)))
-    with raises(ValueError, "momentum"):
-        norm.BatchNorm(3, momentum=2.0)
+    raises(ValueError, lambda: ResidualMLP(2, 4, 3, n_blocks=0), "n_blocks", given="0")
+    raises(ValueError, lambda: ResidualMLP(2, 4, 3, n_blocks=2, norm="layers"), "norm", given="'layers'")
+    raises(ValueError, lambda: ResidualMLP(2, 4, 3, n_blocks=2, alpha=-1.0), "alpha", given="-1.0")
+    raises(TypeError, lambda: ResidualMLP(2, 4, 3, n_blocks=2, learn_alpha="yes"), "learn_alpha",
+           given="'yes'")
+    raises(ValueError, lambda: ResidualMLP(2, 4, 3, n_blocks=2, zero_last=True, learn_alpha=True, alpha=0.0),
+           "zero_last", "learn_alpha")
+    raises(ValueError, lambda: ResidualMLP(2, 4, 3, n_blocks=2).probe(np.zeros((3, 5))), "X",
+           given="(3, 5)")
+    raises(ValueError, lambda: ResidualMLP(2, 4, 3, n_blocks=2, norm="batch").probe(np.zeros((1, 2))),
+           "BatchNorm", given="got 1")
+    raises(ValueError, lambda: norm.BatchNorm(3, momentum=2.0), "momentum", given="2.0")
 
 
 # --------------------------------------------------------------------------- fit and the recorder
@@ -189,7 +188,8 @@ def test_fit_trains_every_parameter_and_records_every_site():
     X, y = nninit.data.spirals(n=120, rng=0)
     net = ResidualMLP(2, 16, 3, n_blocks=3, alpha=0.0, learn_alpha=True, norm="batch", rng=0)
     before = [{k: v.copy() for k, v in layer.params.items()} for layer in net.layers]
-    h = fit(net, X, y, epochs=2, batch_size=32, lr=0.05, momentum=0.9, X_val=X, y_val=y, record_every=2, rng=0)
+    h = fit(net, X, y, epochs=2, batch_size=32, lr=0.05, momentum=0.9, X_val=X, y_val=y,
+            record_every=2, rng=0)
     assert h.diverged_at is None and h.layer_names == net.layer_names
     assert h.act_std.shape == (h.n_records, net.n_layers)
     for layer, old in zip(net.layers, before):           # W, b, the norms' gain and bias, α all moved

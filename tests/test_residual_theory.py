@@ -7,7 +7,7 @@ import pytest
 
 from nninit import residual_theory, theory
 from nninit.residual import ResidualMLP
-from test_mlp import raises
+from errors import raises
 
 
 def test_relu_he_without_norm_multiplies_the_variance_by_one_plus_alpha_squared():
@@ -75,13 +75,9 @@ def test_prediction_matches_measured_nets(act, init, w2, kw):
 
 
 def test_bad_arguments():
-    with raises(ValueError, "n_blocks"):
-        residual_theory.predict("relu", 0)
-    with raises(ValueError, "norm", "'batchnorm'"):
-        residual_theory.predict("relu", 3, norm="batchnorm")
-    with raises(ValueError, "alpha"):
-        residual_theory.predict("relu", 3, alpha=-0.1)
-    with raises(ValueError, "q0"):
-        residual_theory.predict("relu", 3, q0=0.0)
-    with raises(ValueError, "activation", "'rleu'"):
-        residual_theory.predict("rleu", 3)
+    predict = residual_theory.predict
+    raises(ValueError, lambda: predict("relu", 0), "n_blocks", given="0")
+    raises(ValueError, lambda: predict("relu", 3, norm="batchnorm"), "norm", given="'batchnorm'")
+    raises(ValueError, lambda: predict("relu", 3, alpha=-0.1), "alpha", given="-0.1")
+    raises(ValueError, lambda: predict("relu", 3, q0=0.0), "q0", given="0.0")
+    raises(ValueError, lambda: predict("rleu", 3), "activation", given="'rleu'")
