@@ -243,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nninit", description=_DESCRIPTION, epilog=_EPILOG
     )
-    sub = parser.add_subparsers(dest="command", metavar="{slides,execute}")
+    sub = parser.add_subparsers(dest="command", metavar="{slides,execute,lite}")
 
     slides = sub.add_parser(
         "slides",
@@ -297,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="longest time one cell may run (default: 600)",
     )
     execute.set_defaults(func=_cmd_execute)
+
+    from .lite import add_subcommand  # the browser edition; stdlib-only at import, like this module
+
+    add_subcommand(sub, _EPILOG)
     return parser
 
 

@@ -1,9 +1,24 @@
 """Checkers for the notebooks' exercises: each says "right", or what is wrong and a hint.
 
-A checker takes the student's answer (a number, a name, or None while unanswered) and returns a
-:class:`Feedback`, which shows as one line in the notebook and is truthy when the answer is right.
-The right answer is computed here from the formulas and the library, never printed, so the stored
-notebooks carry no solutions. Numbers are accepted within 2 % (students round to 2–3 digits).
+A checker takes the student's answer and returns a :class:`Feedback`, which shows as one line in the
+notebook and is truthy when the answer is right. The right answer is computed here from the formulas
+and the library, never printed, so the stored notebooks carry no solutions, and no hint names it.
+
+Two kinds:
+
+- **Number checkers** (``check_he_std(0.0625)``). An answer that agrees with the right value when both
+  are rounded to 2 significant figures is right (0.12 for √(6/400) = 0.1225). An answer that is off by
+  rounding only, the right value rounded to 1 significant figure or a 2-figure answer one unit off in
+  its last digit (an intermediate step rounded too early), is told "close" and asked for 3 significant
+  figures, never "too small" or "too large".
+- **Code checkers** (``check_my_he_uniform(my_he_uniform)``). They call the student's function on
+  fixed seeds and test what it returns: the shape, hard bounds, and a statistical test whose false-alarm
+  rate (a right function rejected) is stated in the checker's docstring. A failing test comes with a
+  hint aimed at the typical mistake.
+
+The checkers' own parameters (a width, a slope, a table of accuracies) are checked like every nninit
+argument: a wrong type or value raises ``TypeError``/``ValueError`` naming the argument. The student's
+answer never raises: whatever it is, the feedback says what is wrong with it.
 """
 
 from __future__ import annotations
@@ -11,8 +26,13 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from decimal import Decimal
 
-REL_TOL = 0.02
+import numpy as np
+
+from . import _checks
+
+FIGURES = 2  # significant figures an answer must agree to
 
 
 @dataclass(frozen=True)
@@ -27,16 +47,131 @@ class Feedback:
         return ("✔ Right. " if self.ok else "✘ Not yet. ") + self.message
 
 
-def _number(answer, right: float, *, rel: float = REL_TOL, hint: str, why: str) -> Feedback:
-    """Compare a numeric ``answer`` with ``right`` to a relative tolerance ``rel``."""
+# --------------------------------------------------------------------------- number answers
+
+
+def _exponent(x: float) -> int:
+    """The power of ten of ``x``'s first significant figure: 2 for 345.0, -2 for 0.0125."""
+    return math.floor(math.log10(abs(x)))
+
+
+def _figures(x: float) -> int:
+    """How many significant figures the student wrote: 1 for 0.02, 3 for 0.0625 (shortest repr)."""
+    return len(Decimal(repr(float(x))).normalize().as_tuple().digits)
+
+
+def _is_number(answer) -> bool:
+    return isinstance(answer, numbers.Real) and not isinstance(answer, bool) and math.isfinite(answer)
+
+
+def _number(answer, right: float, *, hint: str, why: str) -> Feedback:
+    """Compare a numeric ``answer`` with ``right`` (nonzero) to 2 significant figures.
+
+    Right: |answer − right| ≤ ½ unit of right's 2nd significant figure (the two agree once rounded
+    to 2 figures). Close: within ½ unit of the answer's own last figure when it has one figure (the
+    right value, rounded to 1 figure), within 1 unit when it has two (an intermediate step rounded).
+    """
     if answer is None:
         return Feedback(False, "No answer yet: replace None with a number. Hint: " + hint)
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not math.isfinite(answer):
+    if not _is_number(answer):
         return Feedback(False, f"The answer should be a finite number, not {answer!r}. Hint: " + hint)
-    if math.isclose(answer, right, rel_tol=rel):
+    answer = float(answer)
+    err = abs(answer - right)
+    slack = 1 + 1e-9  # binary floats: 0.0625 − 0.063 is not exactly half a unit
+    if err <= 0.5 * 10.0 ** (_exponent(right) - FIGURES + 1) * slack:
         return Feedback(True, why)
+    if answer != 0:
+        figures = _figures(answer)
+        unit = 10.0 ** (_exponent(answer) - figures + 1)  # of the answer's last figure
+        if figures <= FIGURES and err <= (0.5 if figures == 1 else 1.0) * unit * slack:
+            return Feedback(False, f"Close: {answer:g} is off by rounding only. Give 3 significant "
+                                   "figures, and round only the final result.")
     direction = "too large" if answer > right else "too small"
     return Feedback(False, f"{answer:.4g} is {direction}. Hint: " + hint)
+
+
+# --------------------------------------------------------------------------- code answers
+
+
+def _code(fn, name: str, signature: str) -> Feedback | None:
+    """Feedback if ``fn`` is not a function yet, else None."""
+    if fn is None:
+        return Feedback(False, f"No answer yet: write the function `{name}{signature}` and pass it "
+                               f"(the function itself, without calling it): check({name}).")
+    if not callable(fn):
+        return Feedback(False, f"Pass the function itself, `{name}`, not {type(fn).__name__} "
+                               f"{fn!r:.60}; it is called as {name}{signature}.")
+    return None
+
+
+def _call(fn, *args, **kwargs):
+    """Call the student's function; return (result, None) or (None, Feedback on the exception)."""
+    try:
+        return fn(*args, **kwargs), None
+    except Exception as e:  # the student's code: report it, do not crash the checker
+        call = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+        return None, Feedback(False, f"Calling it with ({call}) raised {type(e).__name__}: {e}")
+
+
+def _array(result, what: str, shape) -> tuple[np.ndarray | None, Feedback | None]:
+    """``result`` as a float array of ``shape``, or a Feedback saying why it is not one."""
+    try:
+        a = np.asarray(result, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, Feedback(False, f"It returned {type(result).__name__}, not {what}.")
+    if a.shape != tuple(shape):
+        return None, Feedback(False, f"It returned an array of shape {a.shape}; {what} has shape "
+                                     f"{tuple(shape)}.")
+    if not np.all(np.isfinite(a)):
+        return None, Feedback(False, f"It returned {what} with NaN or infinite entries.")
+    return a, None
+
+
+def _same_draws(fn, args, name: str) -> Feedback | None:
+    """Same seed, same array: the function must draw from the ``rng`` it is given."""
+    first, bad = _call(fn, *args, rng=np.random.default_rng(7))
+    second, bad2 = _call(fn, *args, rng=np.random.default_rng(7))
+    if bad is not None or bad2 is not None:
+        return bad if bad is not None else bad2
+    if not np.array_equal(np.asarray(first), np.asarray(second)):
+        return Feedback(False, f"Two calls with the same seed gave different arrays. Hint: draw with "
+                               f"the generator `rng` that {name} receives (rng.random, "
+                               "rng.standard_normal, ...), not with np.random.")
+    return None
+
+
+def _uniform_test(fn, name: str, bound, shapes, hint_for) -> Feedback:
+    """Shared test of a function ``fn(shape, rng)`` that should draw U[−b, b], b = bound(shape).
+
+    For each shape (at least 30,000 draws): every |w| ≤ b (exact), the largest |w| > 0.99·b (a right
+    function fails this with probability < 0.99^30000 ≈ 1e-131), |mean| and mean(w²) within 5 standard
+    errors of 0 and b²/3 (each fails with probability 5.7e-7, so all 2·len(shapes) with < 1e-5).
+    ``hint_for(shape, measured_b2)`` names the typical mistake from the measured bound².
+    """
+    if (missing := _code(fn, name, "(shape, rng)")) is not None:
+        return missing
+    for shape in shapes:
+        b = bound(shape)
+        result, bad = _call(fn, shape, rng=np.random.default_rng(0))
+        if bad is not None:
+            return bad
+        w, bad = _array(result, "a weight matrix (fan_in, fan_out)", shape)
+        if bad is not None:
+            return bad
+        n = w.size
+        mean, mean_sq = w.mean(), np.mean(w * w)
+        # U[−b, b]: sd of w is b/√3; E[w⁴] = b⁴/5, so sd of w² is b²·√(1/5 − 1/9).
+        mean_ok = abs(mean) <= 5 * b / math.sqrt(3 * n)
+        var_ok = abs(mean_sq - b * b / 3) <= 5 * b * b * math.sqrt(1 / 5 - 1 / 9) / math.sqrt(n)
+        if not mean_ok:
+            return Feedback(False, f"For shape {shape} the weights have mean {mean:.3g}, not 0. "
+                                   "Hint: rng.random() draws from [0, 1); stretch it to [−b, b].")
+        if np.abs(w).max() > b * (1 + 1e-12) or not var_ok or np.abs(w).max() < 0.99 * b:
+            return Feedback(False, f"For shape {shape} the weights are not U[−b, b] with the right b. "
+                                   "Hint: " + hint_for(shape, 3 * mean_sq))
+    if (bad := _same_draws(fn, (shapes[0],), name)) is not None:
+        return bad
+    return None
 
 
 # --------------------------------------------------------------------------- 01 why initialisation matters
@@ -44,14 +179,56 @@ def _number(answer, right: float, *, rel: float = REL_TOL, hint: str, why: str) 
 
 def check_output_variance(answer, n=256, var_w=0.01, var_x=1.0) -> Feedback:
     """Var(y) for y = Σᵢ wᵢxᵢ over n inputs, zero-mean independent w and x: n·Var(w)·Var(x)."""
-    return _number(answer, n * var_w * var_x, hint="each of the n products wᵢxᵢ has variance Var(w)·Var(x); variances of independent terms add.",
+    n = _checks.positive_int("n", n)
+    var_w = _checks.real("var_w", var_w, positive=True)
+    var_x = _checks.real("var_x", var_x, positive=True)
+    return _number(answer, n * var_w * var_x,
+                   hint="each of the n products wᵢxᵢ has variance Var(w)·Var(x); variances of independent terms add.",
                    why="Var(y) = n·Var(w)·Var(x): the width multiplies the weight variance.")
 
 
 def check_preserving_std(answer, n=512) -> Feedback:
     """The weight std that keeps Var(y) = Var(x) through a linear layer of fan_in n: 1/√n."""
-    return _number(answer, 1 / math.sqrt(n), hint="solve n·Var(w) = 1 for the std of w.",
+    n = _checks.positive_int("n", n)
+    return _number(answer, 1 / math.sqrt(n), hint="solve n·Var(w) = 1 for Var(w), then take the square root: a std.",
                    why="std(w) = 1/√n keeps the variance of a linear layer's output equal to its input's.")
+
+
+def check_forward_stds(fn) -> Feedback:
+    """Code: ``forward_stds(std_w, n, depth, rng)``, the std of the signal after each of ``depth``
+    linear layers of width ``n`` with weights std_w·N(0, 1), from a batch of N(0, 1) inputs.
+
+    Called with (0.1, 256, 5) and (0.05, 400, 4): the log of layer l's std must lie within 0.1 of
+    l·log(√n·std_w). Over 300 seeds with 200 examples the log at layer 5 scattered with sd 0.013, so
+    the tolerance is 7.5 sd: a right function with at least 200 examples fails with probability < 1e-12.
+    """
+    if (missing := _code(fn, "forward_stds", "(std_w, n, depth, rng)")) is not None:
+        return missing
+    for std_w, n, depth in ((0.1, 256, 5), (0.05, 400, 4)):
+        result, bad = _call(fn, std_w, n, depth, rng=np.random.default_rng(0))
+        if bad is not None:
+            return bad
+        s, bad = _array(result, f"one std per layer ({depth} numbers)", (depth,))
+        if bad is not None:
+            return bad
+        if np.any(s <= 0):
+            return Feedback(False, "A std is never negative or zero here. Hint: return x.std() after each layer.")
+        step = math.sqrt(n) * std_w
+        measured = np.log(s)
+        expected = np.arange(1, depth + 1) * math.log(step)
+        if np.all(np.abs(measured - expected) <= 0.1):
+            continue
+        if depth > 1 and np.allclose(s, s[0], rtol=0.05):
+            hint = "every layer must take the previous layer's output as its input (x = x @ W in a loop)."
+        elif np.all(np.abs(measured - 2 * expected) <= 0.2):
+            hint = "each layer multiplies the variance by n·std_w², the std by √n·std_w: return stds, not " \
+                   "variances, and draw W as std_w * rng.standard_normal((n, n))."
+        else:
+            hint = "draw the inputs as rng.standard_normal((1000, n)) and each W as std_w * " \
+                   "rng.standard_normal((n, n)); record x.std() after x = x @ W."
+        return Feedback(False, f"With std_w = {std_w}, n = {n} the stds do not follow the rule "
+                               "Var(y) = n·Var(w)·Var(x). Hint: " + hint)
+    return Feedback(True, "each linear layer multiplies the std by √n·std_w: the rule, measured.")
 
 
 # --------------------------------------------------------------------------- 02 uniform and normal random init
@@ -59,14 +236,48 @@ def check_preserving_std(answer, n=512) -> Feedback:
 
 def check_uniform_variance(answer, r=0.1) -> Feedback:
     """The variance of U[−r, r]: r²/3."""
+    r = _checks.real("r", r, positive=True)
     return _number(answer, r * r / 3, hint="U[a, b] has variance (b − a)²/12.",
                    why="U[−r, r] has variance (2r)²/12 = r²/3.")
 
 
 def check_epsilon(answer, fan_in=25, fan_out=10) -> Feedback:
     """The ε of the article's rule √6/√(L_in + L_out) for another layer."""
+    fan_in = _checks.positive_int("fan_in", fan_in)
+    fan_out = _checks.positive_int("fan_out", fan_out)
     return _number(answer, math.sqrt(6 / (fan_in + fan_out)), hint="ε = √6 / √(L_in + L_out) with this layer's sizes.",
                    why="each layer wants its own ε: 0.12 was right for 400 → 25 only.")
+
+
+def check_my_uniform_init(fn) -> Feedback:
+    """Code: ``my_uniform_init(n, m, r, rng)``, the article's U[−r, r] of shape (n, m) in one
+    vectorised draw.
+
+    Called with (300, 100, 0.1) and (20, 500, 0.25) (shapes of 30,000 and 10,000): every |w| ≤ r, the
+    largest |w| > 0.99·r, and the mean and mean square within 5 standard errors of 0 and r²/3; a right
+    function fails one of these with probability < 1e-5. Same seed, same array.
+    """
+    if (missing := _code(fn, "my_uniform_init", "(n, m, r, rng)")) is not None:
+        return missing
+    for n, m, r in ((300, 100, 0.1), (20, 500, 0.25)):
+        result, bad = _call(fn, n, m, r, rng=np.random.default_rng(0))
+        if bad is not None:
+            return bad
+        w, bad = _array(result, "an (n, m) matrix", (n, m))
+        if bad is not None:
+            return bad
+        size = w.size
+        if abs(w.mean()) > 5 * r / math.sqrt(3 * size):
+            return Feedback(False, f"With r = {r} the weights have mean {w.mean():.3g}, not 0. Hint: "
+                                   "rng.random() draws from [0, 1); map it to [−r, r].")
+        mean_sq = np.mean(w * w)
+        var_ok = abs(mean_sq - r * r / 3) <= 5 * r * r * math.sqrt(1 / 5 - 1 / 9) / math.sqrt(size)
+        if np.abs(w).max() > r * (1 + 1e-12) or np.abs(w).max() < 0.99 * r or not var_ok:
+            return Feedback(False, f"With r = {r} the weights do not fill [−r, r] evenly (largest |w| "
+                                   f"{np.abs(w).max():.3g}). Hint: 2·r·u − r maps u in [0, 1) to [−r, r).")
+    if (bad := _same_draws(fn, (30, 20, 0.1), "my_uniform_init")) is not None:
+        return bad
+    return Feedback(True, "one call draws the whole matrix: same distribution as the loop, a fraction of the time.")
 
 
 # --------------------------------------------------------------------------- 03 Xavier/Glorot
@@ -74,6 +285,8 @@ def check_epsilon(answer, fan_in=25, fan_out=10) -> Feedback:
 
 def check_glorot_bound(answer, fan_in=300, fan_out=100) -> Feedback:
     """Glorot's uniform bound √(6 / (fan_in + fan_out))."""
+    fan_in = _checks.positive_int("fan_in", fan_in)
+    fan_out = _checks.positive_int("fan_out", fan_out)
     return _number(answer, math.sqrt(6 / (fan_in + fan_out)),
                    hint="U[−b, b] has variance b²/3; set it equal to 2/(n_in + n_out) and solve for b.",
                    why="b = √(6/(n_in + n_out)) gives the compromise variance 2/(n_in + n_out).")
@@ -85,55 +298,172 @@ def check_article_xavier_ratio(answer) -> Feedback:
                    why="the article's std is 1/√2 ≈ 0.707 of Glorot's: half the variance.")
 
 
+def _glorot_hint(shape, b2) -> str:
+    fan_in, fan_out = shape
+    if math.isclose(b2, 2 / (fan_in + fan_out), rel_tol=0.1):
+        return "that is the bound of a variance 2/(3(n_in + n_out)): U[−b, b] has variance b²/3, so b = √(6/(n_in + n_out))."
+    if math.isclose(b2, 3 / (fan_in + fan_out), rel_tol=0.1):
+        return "that is the article's variance 1/(n_in + n_out), half of Glorot's."
+    return "the bound is √(6/(n_in + n_out)), with n_in, n_out = shape (a weight is (fan_in, fan_out))."
+
+
+def check_my_glorot_uniform(fn) -> Feedback:
+    """Code: ``my_glorot_uniform(shape, rng)``, Glorot's U[−b, b] with b = √(6/(fan_in + fan_out)),
+    shape (fan_in, fan_out).
+
+    Called with shapes (300, 100) and (64, 512); the tests of the shared uniform test (false-alarm
+    rate < 1e-5): bounds, mean, mean square; same seed, same array.
+    """
+    bad = _uniform_test(fn, "my_glorot_uniform", lambda s: math.sqrt(6 / (s[0] + s[1])),
+                        [(300, 100), (64, 512)], _glorot_hint)
+    if bad is not None:
+        return bad
+    return Feedback(True, "U[±√(6/(n_in + n_out))]: Glorot's variance 2/(n_in + n_out).")
+
+
 # --------------------------------------------------------------------------- 04 He/Kaiming
 
 
 def check_he_std(answer, fan_in=512) -> Feedback:
     """He's std for a ReLU layer: √(2 / fan_in)."""
+    fan_in = _checks.positive_int("fan_in", fan_in)
     return _number(answer, math.sqrt(2 / fan_in), hint="ReLU keeps half of the second moment, so double the variance 1/n.",
                    why="std = √(2/n_in) makes up for the half that ReLU zeroes.")
 
 
-def check_leaky_gain(answer, slope=0.2) -> Feedback:
-    """The He gain for leaky ReLU with negative slope a: √(2 / (1 + a²))."""
+def check_leaky_gain(answer, slope=0.4) -> Feedback:
+    """The He gain for leaky ReLU with negative slope a: √(2 / (1 + a²)).
+
+    The default slope 0.4 keeps the typical mistake (ReLU's √2, the slope forgotten) apart from the
+    right answer at 2 significant figures; at a = 0.2 both round to 1.4.
+    """
     from .initializers import calculate_gain
 
-    # 0.5 % tolerance: √2 (the slope forgotten) is only 2 % away for a = 0.2.
-    return _number(answer, calculate_gain("leaky_relu", slope), rel=0.005,
-                   hint="leaky ReLU keeps E[x²]·(1 + a²)/2 of the second moment; the gain squared undoes that.",
+    slope = _checks.real("slope", slope, nonnegative=True)
+    return _number(answer, calculate_gain("leaky_relu", slope),
+                   hint="leaky ReLU keeps E[s²]·(1 + a²)/2 of the second moment; the gain squared undoes that.",
                    why="gain = √(2/(1 + a²)); for a = 0 it is ReLU's √2.")
 
 
 def check_relu_xavier_shrink(answer, layers=30) -> Feedback:
     """std(layer L)/std(layer 1) of a square ReLU net under variance 1/n weights: 2^(−(L−1)/2)."""
-    return _number(answer, 2.0 ** (-(layers - 1) / 2), rel=0.05,
+    layers = _checks.positive_int("layers", layers)
+    return _number(answer, 2.0 ** (-(layers - 1) / 2),
                    hint="each ReLU layer with variance 1/n halves the second moment; count the layers between 1 and L.",
                    why="the std shrinks by √2 per layer: 2^(−(L−1)/2) after L − 1 layers.")
+
+
+def _he_hint(shape, b2) -> str:
+    fan_in, fan_out = shape
+    if math.isclose(b2, 6 / fan_out, rel_tol=0.1):
+        return "you used fan_out; He's forward rule uses fan_in, the first axis of a (fan_in, fan_out) weight."
+    if math.isclose(b2, 2 / fan_in, rel_tol=0.1):
+        return "√(2/n_in) is He's *std*; a uniform U[−b, b] has std b/√3, so b = √(6/n_in)."
+    if math.isclose(b2, 3 / fan_in, rel_tol=0.1):
+        return "that is LeCun's bound √(3/n_in), variance 1/n_in: ReLU needs twice the variance."
+    return "b = √3 · (He's std √(2/n_in)), with n_in = shape[0]."
+
+
+def check_my_he_uniform(fn) -> Feedback:
+    """Code: ``my_he_uniform(shape, rng)``, He's U[−b, b] with b = √(6/fan_in), shape (fan_in, fan_out).
+
+    Called with shapes (256, 128) and (64, 1024) (unequal fans, so fan_in and fan_out cannot be
+    confused unnoticed); the shared uniform test (false-alarm rate < 1e-5); same seed, same array.
+    """
+    bad = _uniform_test(fn, "my_he_uniform", lambda s: math.sqrt(6 / s[0]), [(256, 128), (64, 1024)], _he_hint)
+    if bad is not None:
+        return bad
+    return Feedback(True, "U[±√(6/n_in)] has variance 2/n_in: He's rule for ReLU, as kaiming_uniform_.")
 
 
 # --------------------------------------------------------------------------- 05 training under each scheme
 
 
-def check_best_scheme(answer, accuracies: dict) -> Feedback:
-    """The scheme with the best final accuracy in ``accuracies`` ({scheme: accuracy}); ties within 1 % count."""
+def check_best_scheme(answer, accuracies) -> Feedback:
+    """The scheme with the best final accuracy in ``accuracies`` ({scheme: accuracy in [0, 1]});
+    every scheme within 1 percentage point of the best counts."""
+    if not isinstance(accuracies, dict):
+        raise TypeError(f"accuracies must be a dict {{scheme name: accuracy}}; got {accuracies!r:.80}")
+    if not accuracies:
+        raise ValueError("accuracies must name at least one scheme; got an empty dict")
+    for name, acc in accuracies.items():
+        if not isinstance(name, str):
+            raise TypeError(f"accuracies must have scheme names (str) as keys; got {name!r}")
+        if isinstance(acc, bool) or not isinstance(acc, numbers.Real):
+            raise TypeError(f"accuracies[{name!r}] must be a number in [0, 1]; got {acc!r}")
+        if not 0 <= acc <= 1:  # also False for NaN
+            raise ValueError(f"accuracies[{name!r}] must be an accuracy in [0, 1]; got {acc!r}")
     best = max(accuracies.values())
     winners = sorted(k for k, v in accuracies.items() if v >= best - 0.01)
     if answer is None:
         return Feedback(False, "No answer yet: write the name of a scheme as a string. Hint: read the results table.")
+    if not isinstance(answer, str):
+        return Feedback(False, f"The answer should be a scheme's name as a string, such as 'zeros', not {answer!r}.")
     if answer not in accuracies:
         return Feedback(False, f"{answer!r} is not one of the schemes trained here: {', '.join(accuracies)}.")
     if answer in winners:
-        return Feedback(True, f"{answer} is among the best ({len(winners)} within 1 % of the top).")
-    return Feedback(False, f"{answer} reached {accuracies[answer]:.1%}; the best reached {best:.1%}. Hint: sort the table by accuracy.")
+        return Feedback(True, f"{answer} is among the best ({len(winners)} within 1 point of the top): "
+                              "a tie that the seed spread cannot break.")
+    return Feedback(False, f"{answer} reached {accuracies[answer]:.1%}, more than 1 point below the best. "
+                           "Hint: sort the table by test accuracy.")
 
 
 def check_update_ratio(answer) -> Feedback:
-    """The rule-of-thumb update:data ratio std(ΔW)/std(W) per step (Karpathy): about 1e-3."""
-    if isinstance(answer, numbers.Real) and not isinstance(answer, bool) and answer > 0:
-        ok = 1e-3 / 3 <= answer <= 3e-3
-        return Feedback(ok, "about 1e-3: each step changes a weight by a thousandth of its size." if ok else
-                        f"{answer:.3g} is off by more than 3×. Hint: look at the reference line on the update:data plot.")
-    return _number(answer, 1e-3, hint="look at the reference line on the update:data plot.", why="")
+    """The rule-of-thumb update:data ratio std(ΔW)/std(W) per step (Karpathy): about 1e-3, within 3×."""
+    hint = "look at the dashed reference line on the update:data plot."
+    if answer is None:
+        return Feedback(False, "No answer yet: replace None with a number. Hint: " + hint)
+    if not _is_number(answer) or answer <= 0:
+        return Feedback(False, f"The answer should be a positive number, not {answer!r}. Hint: " + hint)
+    if 1e-3 / 3 <= answer <= 3e-3:
+        return Feedback(True, "about 1e-3: each step changes a weight by a thousandth of its size.")
+    return Feedback(False, f"{answer:.3g} is off by more than 3×. Hint: " + hint)
+
+
+def check_saturated_share(fn) -> Feedback:
+    """Code: ``saturated_share(net, X)``, per hidden layer of a tanh ``net``, the share of its
+    activations on the batch ``X`` that are saturated, |a| > ``nninit.activations.TANH_SATURATION``.
+
+    Deterministic: compared with the library's count on two fixed nets (to 1e-9).
+    """
+    from . import activations, data
+    from .mlp import MLP
+
+    if (missing := _code(fn, "saturated_share", "(net, X)")) is not None:
+        return missing
+    X, _ = data.spirals(200, rng=0)
+    for std in (1.0, 0.3):
+        net = MLP([2, 64, 64, 64, 3], "tanh", init=_normal(std), rng=0, dtype=np.float64)
+        acts = net.probe(X).act[:-1]
+        right = np.array([np.mean(np.abs(a) > activations.TANH_SATURATION) for a in acts])
+        result, bad = _call(fn, net, X)
+        if bad is not None:
+            return bad
+        share, bad = _array(result, "one share per hidden layer (3 numbers)", right.shape)
+        if bad is not None:
+            return bad
+        if np.allclose(share, right, rtol=0, atol=1e-9):
+            continue
+        variants = {
+            "share, not a count: divide by the number of values (np.mean of a boolean array does it).":
+                [np.sum(np.abs(a) > activations.TANH_SATURATION) for a in acts],
+            "both tails count: compare |a|, np.abs(a), with the threshold.":
+                [np.mean(a > activations.TANH_SATURATION) for a in acts],
+            "use the course's one threshold, nninit.activations.TANH_SATURATION, not 0.99.":
+                [np.mean(np.abs(a) > 0.99) for a in acts],
+        }
+        hint = next((h for h, v in variants.items() if np.allclose(share, v, rtol=0, atol=1e-9)),
+                    "take net.probe(X).act of the hidden layers (all but the last) and the share of "
+                    "values with |a| above the threshold in each.")
+        return Feedback(False, f"On a tanh net with weights {std}·N(0, 1) the shares differ from the "
+                               "library's. Hint: " + hint)
+    return Feedback(True, "the saturated share, as the recorder and the plots count it.")
+
+
+def _normal(std):
+    from .initializers import get
+
+    return get("normal", std=std)
 
 
 # --------------------------------------------------------------------------- 06 explorer
@@ -144,8 +474,8 @@ def check_critical_gain_tanh(answer) -> Feedback:
     from .theory import critical_sigma_w2
 
     return _number(answer, math.sqrt(critical_sigma_w2("tanh", 0.0)),
-                   hint="tanh, xavier_normal, depth 30: find the gain below which the forward std keeps falling "
-                        "toward 0 and above which it levels off (tanh′(0) = 1, so for a small signal χ₁ = σ_w² = g²).",
+                   hint="deep down the signal is small, and near 0 tanh(s) ≈ s: there a tanh layer acts like a "
+                        "linear one. Which gain keeps a linear layer's std unchanged?",
                    why="at g = 1, χ₁ = σ_w²·E[tanh′²] → 1 as the signal fades: the edge of chaos. Below it signals "
                        "die out (order), above it units saturate and gradients grow (chaos).")
 
@@ -153,28 +483,114 @@ def check_critical_gain_tanh(answer) -> Feedback:
 def check_relu_gain(answer) -> Feedback:
     """The gain on a variance-1/n scheme (Xavier on square layers, LeCun) that keeps a ReLU net's std flat: √2."""
     return _number(answer, math.sqrt(2),
-                   hint="relu, xavier_normal (n·Var(W) = 1 on square layers): ReLU keeps half of E[s²] per layer, "
-                        "so the std shrinks ×0.71; which gain undoes that? Compare with He at gain 1.",
+                   hint="ReLU keeps half of E[s²] per layer and the gain multiplies the variance by g²: "
+                        "which g² makes up for the half? The gain multiplies the std, so take the root.",
                    why="g = √2 is He's rule: σ_w² = 2 is ReLU's critical point.")
+
+
+def check_variance_recursion(fn) -> Feedback:
+    """Code: ``tanh_q(sigma_w2, q1, depth, rng)``, the mean-field recursion
+    q_l = σ_w²·E[tanh(√q_{l−1}·z)²] by sampling z ~ N(0, 1), returning [q_1, ..., q_depth].
+
+    Called with (2.0, 1.0, 10) and (1.5, 0.5, 10); each q_l must lie within 2 % of the quadrature
+    (``theory.variance_map``). With 100,000 samples per layer the relative error scattered with sd
+    ≤ 0.0036 over 300 seeds, so 2 % is 5.5 sd: a right function fails with probability < 1e-6.
+    """
+    from .theory import variance_map
+
+    if (missing := _code(fn, "tanh_q", "(sigma_w2, q1, depth, rng)")) is not None:
+        return missing
+
+    def recursion(step, q1, depth):
+        q = [q1]
+        for _ in range(depth - 1):
+            q.append(float(step(q[-1])))
+        return np.array(q)
+
+    for sigma_w2, q1, depth in ((2.0, 1.0, 10), (1.5, 0.5, 10)):
+        right = recursion(lambda q: variance_map("tanh", sigma_w2, 0.0, q), q1, depth)
+        result, bad = _call(fn, sigma_w2, q1, depth, rng=np.random.default_rng(0))
+        if bad is not None:
+            return bad
+        q, bad = _array(result, f"[q_1, ..., q_{depth}] ({depth} numbers)", (depth,))
+        if bad is not None:
+            return bad
+        if np.all(np.abs(q / right - 1) <= 0.02):
+            continue
+        mistakes = {  # the typical slips, computed by quadrature
+            "multiply the average by σ_w²: the next layer sums n_in terms, each of variance Var(W)·E[a²].":
+                recursion(lambda q: variance_map("tanh", 1.0, 0.0, q), q1, depth),
+            "z has variance 1, and s = √q·z has variance q: average np.tanh(np.sqrt(q) * z)**2.":
+                recursion(lambda q: variance_map("tanh", sigma_w2, 0.0, q * q), q1, depth),
+        }
+        hint = next((h for h, v in mistakes.items() if np.allclose(q, v, rtol=0.05, atol=0.01)),
+                    "start the list with q_1 itself, then append σ_w²·mean(tanh(√q·z)²) for each next layer.")
+        return Feedback(False, f"With σ_w² = {sigma_w2}, q_1 = {q1} your q_l drift from the recursion "
+                               "(more than 2 % off). Hint: " + hint)
+    return Feedback(True, "the same recursion theory.variance_map computes by quadrature.")
 
 
 # --------------------------------------------------------------------------- 07 beyond
 
 
 def check_selu_fixed_point(answer) -> Feedback:
-    """(mean, variance) of SELU activations deep in a LeCun-normal net: (0, 1)."""
+    """(mean, variance) of SELU activations deep in a LeCun-normal net: (0, 1), each within 0.05."""
+    hint = ("Klambauer et al. chose λ and α so that a layer hands the next one the same (mean, variance) "
+            "it received: which pair does a standardised input have?")
     if answer is None:
-        return Feedback(False, "No answer yet: give a pair (mean, variance). Hint: read the last layer of the SELU plot.")
+        return Feedback(False, "No answer yet: give a pair (mean, variance). Hint: " + hint)
     try:
         mean, var = (float(a) for a in answer)
     except (TypeError, ValueError):
         return Feedback(False, f"The answer should be a pair (mean, variance), not {answer!r}.")
     ok = abs(mean) < 0.05 and abs(var - 1) < 0.05
     return Feedback(ok, "SELU's constants make (0, 1) an attracting fixed point." if ok else
-                    f"({mean:.3g}, {var:.3g}) is not where SELU settles. Hint: Klambauer et al. chose α and λ for a fixed point.")
+                    f"({mean:.3g}, {var:.3g}) is not where SELU settles. Hint: " + hint)
 
 
 def check_lsuv_gain_relu(answer) -> Feedback:
     """The gain std(W)·√fan_in that LSUV learns for a ReLU net: √2."""
-    return _number(answer, math.sqrt(2), rel=0.05, hint="LSUV rescales each layer to unit pre-activation variance; what does He choose?",
+    return _number(answer, math.sqrt(2),
+                   hint="for z ~ N(0, 1), ReLU keeps the positive half: what share of E[z²] = 1 is E[relu(z)²]?",
                    why="LSUV rediscovers He's √2 from data.")
+
+
+def check_my_orthogonal(fn) -> Feedback:
+    """Code: ``my_orthogonal(n, rng)``, an n×n orthogonal matrix drawn uniformly (Haar): QR of a
+    Gaussian matrix, each column of Q times the sign of R's diagonal entry.
+
+    Three tests: WᵀW = I to 1e-8 for n = 64; same seed, same matrix; and uniformity: over 500 draws of
+    n = 8 the mean of the diagonal entries must be within 5 standard errors of 0 (Haar: each entry has
+    mean 0 and variance 1/n, distinct diagonal entries uncorrelated, so the standard error is
+    1/(8·√500)); a right function fails with probability 6e-7. numpy's QR without the sign fix gives
+    about −0.2, 35 standard errors off.
+    """
+    if (missing := _code(fn, "my_orthogonal", "(n, rng)")) is not None:
+        return missing
+    result, bad = _call(fn, 64, rng=np.random.default_rng(0))
+    if bad is not None:
+        return bad
+    W, bad = _array(result, "an (n, n) matrix", (64, 64))
+    if bad is not None:
+        return bad
+    if not np.allclose(W.T @ W, np.eye(64), atol=1e-8):
+        return Feedback(False, "WᵀW is not the identity. Hint: take Q of np.linalg.qr of a Gaussian matrix "
+                               "(R is not orthogonal).")
+    if (bad := _same_draws(fn, (8,), "my_orthogonal")) is not None:
+        return bad
+    rng = np.random.default_rng(1)
+    diag = []
+    for _ in range(500):
+        result, bad = _call(fn, 8, rng=rng)
+        if bad is not None:
+            return bad
+        Q, bad = _array(result, "an (n, n) matrix", (8, 8))
+        if bad is not None:
+            return bad
+        diag.append(np.diag(Q))
+    if abs(np.mean(diag)) > 5 / (8 * math.sqrt(500)):
+        return Feedback(False, f"Orthogonal, but not uniformly drawn: over 500 draws the diagonal entries "
+                               f"average {np.mean(diag):.2f}, not 0. Hint: QR leaves a sign per column that "
+                               "depends on the algorithm; multiply each column of Q by the sign of R's "
+                               "diagonal entry (np.sign(np.diag(R))).")
+    return Feedback(True, "a Haar-random orthogonal matrix, as nninit.orthogonal, torch.nn.init.orthogonal_ draw.")
