@@ -19,7 +19,7 @@ the folder) and ``<out>/assets/``, a copy of everything a deck loads:
 ``deck_assets/templates/nninit_reveal`` drops the two tags of nbconvert's reveal template that would
 still reach the network (jQuery, used only by ``reveal_scroll``, and the Mermaid module), starts
 reveal.js with linear navigation (→ and Space walk every slide and fragment in order) and leaves out
-the input of a cell whose source is collapsed in JupyterLab (``metadata.jupyter.source_hidden``).
+the input of a cell tagged ``hide-input-on-slides`` (:func:`fit_slide_metadata`).
 ``deck_assets/nninit-deck.css`` is the slide layout: a figure takes the height its slide leaves free,
 text is at least 18 px at 1280x720. reveal.js stays at 5.x: nbconvert 7's template loads
 ``plugin/notes/notes.js``, which reveal.js 6 moved.
@@ -247,6 +247,94 @@ def count_slides(nb) -> int:
     if not visible:
         return 0
     return 1 + sum(t in ("slide", "subslide") for t in types[visible[0] + 1 :])
+
+
+# The cell tag that keeps a cell's code off the slides (its output stays): honoured by this module's
+# template in the exported decks and, through the notebook's jupyterlab-fonts style below, by
+# jupyterlab-slideshow in the live deck. The notebook itself keeps showing the code.
+HIDE_INPUT_TAG = "hide-input-on-slides"
+_FONTS_KEY = "@deathbeds/jupyterlab-fonts"  # jupyterlab-slideshow styles notebooks through it
+_LIVE_DECK_STYLE = {
+    "styles": {
+        "": {
+            "body[data-jp-deck-mode='presenting'] & "
+            f"[data-jpf-cell-tags*=',{HIDE_INPUT_TAG},'] .jp-Cell-inputWrapper": {"display": "none"},
+        }
+    }
+}
+
+
+def _slide_type(cell) -> str | None:
+    return cell.metadata.get("slideshow", {}).get("slide_type")
+
+
+def _set_slide_type(cell, slide_type: str | None) -> None:
+    show = cell.metadata.setdefault("slideshow", {})
+    if slide_type is None:
+        show.pop("slide_type", None)
+        if not show:
+            del cell.metadata["slideshow"]
+    else:
+        show["slide_type"] = slide_type
+
+
+def _is_figure(cell) -> bool:
+    return cell.cell_type == "code" and any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
+
+
+def fit_slide_metadata(nb) -> list[str]:
+    """Bring a notebook's slide metadata to the course's rules, in place; returns what was changed.
+
+    Only metadata and the order of speaker-notes cells change, so stored outputs stay valid. The rules
+    (``tests/test_slides.py`` checks that every course notebook already follows them):
+
+    1. A cell that continues the current slide has no slide type: ``"-"`` is deleted (the live deck,
+       jupyterlab-slideshow, shows a ``"-"`` cell on no slide; nbconvert reads both the same).
+    2. A speaker-notes cell never sits inside a fragment (it would stay hidden until the fragment is
+       shown): it moves up to just before the first fragment of its slide.
+    3. A figure (a code cell with an image output) starts a sub-slide of its own, its code is kept
+       off the slides (tag ``hide-input-on-slides``), and the next cell shown starts a new sub-slide,
+       so the figure fills the screen.
+    4. The notebook carries the jupyterlab-fonts style that makes the live deck honour that tag.
+    """
+    changes: list[str] = []
+    for i, cell in enumerate(nb.cells):
+        if _slide_type(cell) == "-":
+            _set_slide_type(cell, None)
+            changes.append(f"cell {i}: slide type '-' removed")
+
+    i, slide_start, first_fragment = 0, 0, None
+    while i < len(nb.cells):
+        kind = _slide_type(nb.cells[i])
+        if kind in ("slide", "subslide"):
+            slide_start, first_fragment = i, None
+        elif kind == "fragment" and first_fragment is None:
+            first_fragment = i
+        elif kind == "notes" and first_fragment is not None:
+            nb.cells.insert(first_fragment, nb.cells.pop(i))
+            changes.append(f"cell {i}: speaker notes moved out of a fragment, to cell {first_fragment}")
+            first_fragment += 1
+        i += 1
+
+    for i, cell in enumerate(nb.cells):
+        if not _is_figure(cell) or _slide_type(cell) in ("skip", "notes"):
+            continue
+        if i > 0 and _slide_type(cell) not in ("slide", "subslide"):
+            _set_slide_type(cell, "subslide")
+            changes.append(f"cell {i}: a figure starts a sub-slide")
+        tags = cell.metadata.setdefault("tags", [])
+        if HIDE_INPUT_TAG not in tags:
+            tags.append(HIDE_INPUT_TAG)
+            changes.append(f"cell {i}: a figure's code kept off the slides")
+        nxt = next((j for j in range(i + 1, len(nb.cells)) if _slide_type(nb.cells[j]) not in ("notes", "skip")), None)
+        if nxt is not None and _slide_type(nb.cells[nxt]) not in ("slide", "subslide"):
+            _set_slide_type(nb.cells[nxt], "subslide")
+            changes.append(f"cell {nxt}: starts a sub-slide after a figure")
+
+    if nb.metadata.get(_FONTS_KEY) != _LIVE_DECK_STYLE:
+        nb.metadata[_FONTS_KEY] = _LIVE_DECK_STYLE
+        changes.append("notebook: live-deck style for hide-input-on-slides")
+    return changes
 
 
 _NOTEBOOK_LINK = re.compile(r"\]\((?P<name>[^()\s/#]+)\.ipynb(?P<anchor>#[^()\s]*)?\)")
