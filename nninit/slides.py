@@ -303,11 +303,11 @@ def fit_slide_metadata(nb) -> list[str]:
             _set_slide_type(cell, None)
             changes.append(f"cell {i}: slide type '-' removed")
 
-    i, slide_start, first_fragment = 0, 0, None
+    i, first_fragment = 0, None
     while i < len(nb.cells):
         kind = _slide_type(nb.cells[i])
         if kind in ("slide", "subslide"):
-            slide_start, first_fragment = i, None
+            first_fragment = None
         elif kind == "fragment" and first_fragment is None:
             first_fragment = i
         elif kind == "notes" and first_fragment is not None:

@@ -651,7 +651,7 @@ def _start_deck(page):
     cell.locator(".jp-InputPrompt").first.click()  # selects, does not edit
     page.keyboard.press("Escape")
     page.evaluate("() => window.jupyterapp.commands.execute('deck:start')")
-    page.wait_for_selector("body[data-jp-deck-mode='presenting']")
+    page.wait_for_selector("body[data-jp-deck-mode='presenting']", state="attached")
     cell.wait_for(state="visible")
     return cell
 
