@@ -78,7 +78,7 @@ def nninit_step(width, depth, batch, rng, record=False):
         if recorder is not None:
             recorder.n = 0
             recorder.record(0, trace, grads, net.layers)
-        deltas = opt.step(params, [p for l in range(net.n_layers) for p in (grads.W[l], grads.b[l])])
+        deltas = opt.step(params, [p for l in range(net.n_layers) for p in (grads.grad_W[l], grads.grad_b[l])])
         if recorder is not None:
             recorder.record_update(deltas[0::2])
         state["trace"], state["grads"] = trace, grads

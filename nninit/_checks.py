@@ -7,9 +7,21 @@ the value that was given and says what is allowed; an unknown name suggests the 
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
 
 import numpy as np
+
+# The largest array any nninit function allocates in one piece: 1 GiB. The course's biggest arrays are
+# tens of MB; a student's Binder or Colab kernel has about 2 GB and dies (losing its state) when an
+# allocation outgrows it, before numpy can raise MemoryError. Sizes above this limit are refused up
+# front with the argument named, instead of being tried.
+MAX_BYTES = 2**30
+
+# The largest |z| numpy's standard_normal can return: its ziggurat's tail draws r − ln(1 − U)/r with
+# r = 3.6541528853610088 and U < 1 − 2⁻⁵³, so |z| <= r + 53·ln 2 / r = 13.70. A draw times std plus
+# mean therefore stays below |mean| + NORMAL_REACH·std (checked against the dtype's range up front).
+NORMAL_REACH = 14.0
 
 
 def suggestion(value: str, allowed) -> str:
@@ -54,7 +66,10 @@ def real(arg: str, value, *, positive: bool = False, nonnegative: bool = False) 
 
 
 def shape(value, *, min_rank: int = 1, arg: str = "shape") -> tuple[int, ...]:
-    """Return ``value`` as a tuple of positive ints with at least ``min_rank`` entries."""
+    """Return ``value`` as a tuple of positive ints with at least ``min_rank`` entries.
+
+    Pair it with :func:`allocation` once the dtype is known, before allocating the array.
+    """
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = (value,)
     try:
@@ -70,6 +85,54 @@ def shape(value, *, min_rank: int = 1, arg: str = "shape") -> tuple[int, ...]:
             " (a dense weight is (fan_in, fan_out), a conv kernel (*k, in, out))"
         )
     return tuple(int(d) for d in dims)
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024 or unit == "PiB":
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.3g} {unit}"
+        nbytes /= 1024
+    return ""  # pragma: no cover - the loop always returns
+
+
+def allocation(arg: str, dims, dtype, *, what: str = "an array", given=None) -> int:
+    """Refuse, before allocating, ``what`` of shape ``dims`` and ``dtype`` above :data:`MAX_BYTES`.
+
+    Returns its size in bytes. ``arg`` names the argument(s) that set the shape, ``given`` their
+    value (default: the shape).
+    """
+    nbytes = math.prod(dims) * np.dtype(dtype).itemsize
+    if nbytes > MAX_BYTES:
+        raise ValueError(
+            f"{arg}={tuple(dims) if given is None else given!r} asks for {what} of {_size(nbytes)}"
+            f" ({np.dtype(dtype).name}); nninit refuses single arrays over {_size(MAX_BYTES)}"
+            " (a 2 GB Binder or Colab kernel would die): use smaller sizes"
+        )
+    return nbytes
+
+
+def fits(dtype, largest: float, smallest: float | None = None, *, given: str) -> None:
+    """Refuse hyper-parameters whose values cannot be represented in ``dtype``, before drawing.
+
+    ``largest`` is the biggest |value| the draw can produce (it must not exceed the dtype's largest
+    finite number, else the array would hold inf), ``smallest`` a scale that must not be below its
+    smallest normal number (else the array would be zeros or lose its precision in subnormals).
+    ``given`` names the arguments and their values for the message, e.g. ``"std=1e+39"``.
+    """
+    dt = np.dtype(dtype)
+    info = np.finfo(dt)
+    wider = "" if dt.itemsize >= 8 else " (or dtype=float64)"
+    if not largest <= float(info.max):  # also catches largest = inf or nan (compared as Python floats)
+        raise ValueError(
+            f"{given} is out of range for {dt.name}: the values would reach {largest:.3g}, above the"
+            f" largest finite {dt.name} ({float(info.max):.3g}), and become inf; use smaller values{wider}"
+        )
+    if smallest is not None and smallest < float(info.tiny):
+        raise ValueError(
+            f"{given} makes the values too small for {dt.name}: their scale {smallest:.3g} is below its"
+            f" smallest normal number ({float(info.tiny):.3g}), so they would round to zero or lose their"
+            f" precision; use larger values{wider}"
+        )
 
 
 def generator(rng) -> np.random.Generator:

@@ -4,11 +4,14 @@ Each :class:`Activation` maps an array of pre-activations ``x`` (any shape, floa
 ``φ(x)`` and to ``φ'(x)``, elementwise, keeping the dtype. All are stable for |x| up to 1e4: no
 overflow, no RuntimeWarning (exponentials are only ever taken of non-positive numbers).
 
->>> act = get("tanh"); act(np.array([0.0, 1.0]))          # doctest: +SKIP
+>>> act = get("tanh")
+>>> act(np.array([0.0, 1.0])).round(4)
+array([0.    , 0.7616])
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,7 +24,9 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 _GELU_C = float(np.sqrt(2.0 / np.pi))  # a Python float keeps float32 arrays float32
 
-# The course's thresholds for "saturated" units (issue 3): |tanh| > 0.97, sigmoid within 0.03 of 0 or 1.
+# The course's one definition of a "saturated" activation value, used by the recorder, the plots and
+# the notebooks: |tanh| > 0.97 (there tanh' = 1 − a² < 0.06), sigmoid within 0.03 of 0 or 1
+# (there σ' = a(1 − a) < 0.03); lecun_tanh at the same fraction of its range, |a| > 0.97 · 1.7159.
 TANH_SATURATION = 0.97
 SIGMOID_SATURATION = 0.03
 
@@ -32,6 +37,8 @@ class Activation:
 
     ``saturated(a)`` (or None) marks activation *values* ``a`` in the flat tails of a squashing
     function; ``rectifier`` is True for the ReLU family, whose units can be dead (always zero).
+    The two shares every chart and table of the course reads are :meth:`saturated_share` and
+    :meth:`dead_share`.
     """
 
     name: str
@@ -42,6 +49,35 @@ class Activation:
 
     def __call__(self, x):
         return self.fn(x)
+
+    def saturated_share(self, a) -> float:
+        """The fraction of the activation values ``a`` (any shape) in a flat tail (see
+        :data:`TANH_SATURATION`); NaN for an activation without flat tails.
+
+        >>> get("tanh").saturated_share(np.array([0.0, 0.5, 0.98, -0.99]))
+        0.5
+        """
+        if self.saturated is None:
+            return math.nan
+        return float(np.mean(self.saturated(np.asarray(a))))
+
+    def dead_units(self, s) -> np.ndarray | None:
+        """For a rectifier, a bool per unit: True where the pre-activation ``s`` (N, n_units) is
+        <= 0 for every one of the N examples (the unit outputs its floor for the whole batch and
+        passes no gradient back); None for other activations."""
+        if not self.rectifier:
+            return None
+        return np.asarray(s).max(axis=0) <= 0
+
+    def dead_share(self, s) -> float:
+        """The fraction of a layer's units that are dead on the batch (see :meth:`dead_units`);
+        NaN for an activation that is not a rectifier.
+
+        >>> get("relu").dead_share(np.array([[-1.0, 2.0], [-3.0, -1.0]]))
+        0.5
+        """
+        dead = self.dead_units(s)
+        return math.nan if dead is None else float(dead.mean())
 
 
 def _sigmoid(x):

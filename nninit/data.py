@@ -52,7 +52,16 @@ def _check_n(n, classes: int) -> int:
     n = _checks.positive_int("n", n)
     if n < classes:
         raise ValueError(f"n must be at least the number of classes ({classes}) so that every class has a point; got n={n}")
+    _checks.allocation("n", (n, 2), np.float64, what="X of shape (n, 2)", given=n)
     return n
+
+
+def _check_noise(noise, reach: float) -> float:
+    """``noise`` >= 0 and finite, and ``reach`` + 14·noise (the largest value a point can get, as
+    |z| < 14 for numpy's normal draws) finite in float64."""
+    noise = _checks.real("noise", noise, nonnegative=True)
+    _checks.fits(np.float64, reach + _checks.NORMAL_REACH * noise, given=f"noise={noise!r}")
+    return noise
 
 
 def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
@@ -69,15 +78,19 @@ def spirals(n: int = 300, classes: int = 3, noise: float = 0.2, rng=None):
     """
     classes = _checks.positive_int("classes", classes)
     n = _check_n(n, classes)
-    noise = _checks.real("noise", noise, nonnegative=True)
+    noise = _check_noise(noise, 4.0 * classes + 4.0)  # the angle θ
     gen = _checks.generator(rng)
-    X, y = [], []
-    for k, m in enumerate(_counts(n, classes)):
-        r = np.linspace(0.0, 1.0, m)
-        theta = 4.0 * k + 4.0 * r + noise * gen.standard_normal(m)
-        X.append(np.column_stack([r * np.sin(theta), r * np.cos(theta)]))
-        y.append(np.full(m, k))
-    return _shuffled(np.concatenate(X), np.concatenate(y), gen)
+    counts = _counts(n, classes)
+    y = np.repeat(np.arange(classes), counts)
+    # r = np.linspace(0, 1, m) for each arm, computed as linspace does: i·(1/(m − 1)), the last set to 1
+    first = np.cumsum(counts) - counts
+    i = np.arange(n) - first[y]
+    m = counts[y]
+    r = i * (1.0 / np.maximum(m - 1, 1))
+    r[(i == m - 1) & (m > 1)] = 1.0
+    theta = 4.0 * y + 4.0 * r + noise * gen.standard_normal(n)
+    X = np.column_stack([r * np.sin(theta), r * np.cos(theta)])
+    return _shuffled(X, y, gen)
 
 
 def moons(n: int = 300, noise: float = 0.1, rng=None):
@@ -87,7 +100,7 @@ def moons(n: int = 300, noise: float = 0.1, rng=None):
     Returns (X (n, 2) float64, y (n,) int64 in {0, 1}).
     """
     n = _check_n(n, 2)
-    noise = _checks.real("noise", noise, nonnegative=True)
+    noise = _check_noise(noise, 2.0)
     gen = _checks.generator(rng)
     m0, m1 = _counts(n, 2)
     t0, t1 = np.linspace(0.0, np.pi, m0), np.linspace(0.0, np.pi, m1)
@@ -105,7 +118,7 @@ def circles(n: int = 300, noise: float = 0.05, factor: float = 0.5, rng=None):
     coordinates. ``factor`` must lie in (0, 1). Returns (X (n, 2) float64, y (n,) int64 in {0, 1}).
     """
     n = _check_n(n, 2)
-    noise = _checks.real("noise", noise, nonnegative=True)
+    noise = _check_noise(noise, 1.0)
     factor = _checks.real("factor", factor, positive=True)
     if factor >= 1.0:
         raise ValueError(f"factor must be in (0, 1) (the inner radius relative to the outer); got {factor!r}")
@@ -140,11 +153,16 @@ def digits():
     return X.astype(np.float64), y.astype(np.int64)
 
 
-def _as_2d(arg: str, X) -> np.ndarray:
+def _array(arg: str, X) -> np.ndarray:
     try:
-        arr = np.asarray(X)
-    except Exception:  # pragma: no cover - numpy raises many kinds for ragged input
-        raise TypeError(f"{arg} must be a 2-D numeric array (examples as rows); got {type(X).__name__}") from None
+        return np.asarray(X)
+    except Exception:  # numpy raises ValueError for ragged lists, other kinds for odd objects
+        raise TypeError(f"{arg} must be a numeric array (examples as rows); got a {type(X).__name__}"
+                        " that numpy cannot read as one (ragged rows?)") from None
+
+
+def _as_2d(arg: str, X) -> np.ndarray:
+    arr = _array(arg, X)
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"{arg} must be a 2-D numeric array (examples as rows); got dtype {arr.dtype}")
     if arr.ndim != 2:
@@ -164,10 +182,10 @@ def train_test_split(X, y, test_fraction: float = 0.25, rng=0):
     the class balance of y. Rows are drawn at random from ``rng`` (default seed 0: the same split
     every run) and each part comes back shuffled. ``y`` must be 1-D with one label per row of X.
     """
-    X = np.asarray(X)
+    X = _array("X", X)
     if X.ndim < 1 or X.shape[0] == 0:
         raise ValueError(f"X must be an array with one example per row; got shape {X.shape}")
-    y = np.asarray(y)
+    y = _array("y", y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D (one label per example); got shape {y.shape}")
     if y.shape[0] != X.shape[0]:
@@ -216,11 +234,32 @@ def standardize(X_train, *others):
             raise ValueError(
                 f"others[{i}] has {X.shape[1]} columns but X_train has {Xtr.shape[1]}; they must match"
             )
-    mean = Xtr.mean(axis=0, dtype=np.float64)
-    std = Xtr.std(axis=0, dtype=np.float64)
-    std = np.where(np.ptp(Xtr, axis=0) == 0, 1.0, std)  # exactly constant → centre only
+    # Each column is first divided by a power of two near its largest |value| in X_train. That is
+    # exact, so the results are bit for bit those of (X − mean) / std, but no sum or square
+    # overflows: values near ±1e308 standardise correctly instead of giving inf and NaN.
+    # A column that is exactly constant in X_train (the digits' always-blank corners) is only
+    # centred, never divided by 0: its power of two and its std are 1.
+    constant = np.all(Xtr == Xtr[0], axis=0)
+    with np.errstate(under="ignore"):
+        p2 = np.ldexp(1.0, np.frexp(np.max(np.abs(Xtr), axis=0).astype(np.float64))[1] - 1)
+        p2[constant] = 1.0
+        scaled = Xtr / p2
+        mean = scaled.mean(axis=0)
+        std = scaled.std(axis=0)
+    std[constant] = 1.0
+    for i, X in enumerate(arrays):
+        with np.errstate(over="ignore"):  # the largest standardised value, bounded before computing it
+            reach = (np.max(np.abs(X), axis=0) / p2 + np.abs(mean)) / std
+        dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
+        if not np.all(reach <= float(np.finfo(dtype).max)):
+            arg = "X_train" if i == 0 else f"others[{i - 1}]"
+            raise ValueError(
+                f"{arg} lies too far from X_train's values (up to {np.max(np.abs(X)):.3g} against a training"
+                f" std as small as {np.min(std * p2):.3g}): standardised, it would overflow {dtype.name};"
+                " check that it is the same kind of data, or rescale it"
+            )
     out = []
     for X in arrays:
         dtype = X.dtype if X.dtype.kind == "f" else np.float64
-        out.append(((X - mean) / std).astype(dtype, copy=False))
+        out.append(((X / p2 - mean) / std).astype(dtype, copy=False))
     return out[0] if not others else tuple(out)

@@ -34,7 +34,7 @@ def lsuv(net: MLP, X, tol=0.1, max_iter=10, *, rng=None) -> list[int]:
     """
     if not isinstance(net, MLP):
         raise TypeError(f"net must be an nninit.MLP; got {type(net).__name__}")
-    a = net._input(X, "X")
+    a = net.check_input(X, "X")
     tol = _checks.real("tol", tol, positive=True)
     max_iter = _checks.positive_int("max_iter", max_iter)
     gen = _checks.generator(rng)

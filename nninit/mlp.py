@@ -83,7 +83,7 @@ def targets(loss: str, y, n_examples: int, n_out: int, *, arg: str = "y") -> np.
         raise ValueError(
             f"{arg} must have one entry per example of X ({n_examples} rows); got shape {y.shape}"
         )
-    labels = _labels(y)
+    labels = class_labels(y)
     if loss == "cross_entropy":
         if y.ndim != 1 or labels is None:
             raise ValueError(
@@ -115,8 +115,13 @@ def targets(loss: str, y, n_examples: int, n_out: int, *, arg: str = "y") -> np.
     return y.astype(np.float64)
 
 
-def _labels(y: np.ndarray) -> np.ndarray | None:
-    """``y`` as int64 class labels if it is a 1-D array of whole numbers, else None."""
+def class_labels(y) -> np.ndarray | None:
+    """``y`` as int64 class labels if it is a 1-D array of whole numbers, else None.
+
+    >>> class_labels(np.array([0.0, 2.0, 1.0]))
+    array([0, 2, 1])
+    """
+    y = np.asarray(y)
     if y.ndim != 1:
         return None
     if y.dtype.kind in "biu":
@@ -144,6 +149,11 @@ class Dense:
     def fan_out(self) -> int:
         return self.W.shape[1]
 
+    @property
+    def params(self) -> dict:
+        """The layer's parameters by name (the arrays themselves: an optimizer updates them in place)."""
+        return {"W": self.W, "b": self.b}
+
 
 @dataclass
 class Trace:
@@ -165,17 +175,22 @@ class Trace:
 
 @dataclass
 class Gradients:
-    """Per layer (same indexing as :class:`Trace`): ``W`` = dL/dW, ``b`` = dL/db, ``pre`` = dL/ds,
-    ``act`` = dL/da (for the output layer the same array as ``pre``); ``X`` = dL/dX or None."""
+    """What one backward pass gives, per layer (same indexing as :class:`Trace`): ``grad_W`` dL/dW,
+    ``grad_b`` dL/db, ``grad_pre`` dL/ds, ``grad_act`` dL/da (for the output layer the same array
+    as ``grad_pre``); ``grad_X`` = dL/dX or None."""
 
-    W: list
-    b: list
-    pre: list
-    act: list
-    X: np.ndarray | None = None
+    grad_W: list
+    grad_b: list
+    grad_pre: list
+    grad_act: list
+    grad_X: np.ndarray | None = None
+
+    def params(self, l: int) -> dict:
+        """Layer ``l``'s parameter gradients by name, matching ``net.layers[l].params``."""
+        return {"W": self.grad_W[l], "b": self.grad_b[l]}
 
     def __repr__(self) -> str:
-        return f"Gradients({len(self.W)} layers{', with dL/dX' if self.X is not None else ''})"
+        return f"Gradients({len(self.grad_W)} layers{', with dL/dX' if self.grad_X is not None else ''})"
 
 
 @dataclass
@@ -185,7 +200,8 @@ class Probe:
 
     ``pre`` s_l = a_{l-1} W_l + b_l (N, n_l); ``act`` a_l = φ(s_l) (the output layer's are the logits);
     ``grad_pre`` dL/ds_l; ``grad_act`` dL/da_l; ``grad_W`` dL/dW_l (n_{l-1}, n_l); ``grad_b`` dL/db_l;
-    ``loss`` (float; NaN when the probe ran without labels). ``probe.std("pre")`` gives one std per layer.
+    ``loss`` (float; NaN when the probe ran without labels). ``probe.std("pre")`` gives one std per
+    layer, ``probe.std("grad_act", relative=True)`` the same relative to the output layer's gradient.
     """
 
     pre: list
@@ -207,23 +223,40 @@ class Probe:
         return (f"Probe({len(self.pre)} layers, sizes={self.sizes}, activation={self.activation!r},"
                 f" batch {batch}, loss {self.loss:.4g})")
 
-    def _field(self, which: str) -> list:
-        allowed = ("pre", "act", "grad_pre", "grad_act", "grad_W", "grad_b")
-        return getattr(self, _checks.choice("which", which, allowed))
+    def _field(self, kind: str) -> list:
+        return getattr(self, _checks.choice("kind", kind, PROBE_KINDS))
 
-    def std(self, which: str) -> np.ndarray:
-        """The std of every entry of ``which`` (e.g. "pre", "grad_act"), one float64 per layer."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            return np.array([np.std(v, dtype=np.float64) for v in self._field(which)])
+    def std(self, kind: str, relative: bool = False) -> np.ndarray:
+        """The std of every entry of ``kind`` (e.g. "pre", "grad_act"), one float64 per layer.
 
-    def mean(self, which: str) -> np.ndarray:
-        """The mean of every entry of ``which``, one float64 per layer."""
+        ``relative=True`` (gradient kinds only) divides by the output layer's std of dL/ds, so that
+        the output layer's gradient is 1: the scale of ``theory.predict``'s gradient stds.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            stds = np.array([np.std(v, dtype=np.float64) for v in self._field(kind)])
+            if not relative:
+                return stds
+            if not kind.startswith("grad_"):
+                raise ValueError(f"relative=True is for the gradient kinds (grad_pre, grad_act, grad_W,"
+                                 f" grad_b), which it divides by the output layer's std of dL/ds; got kind={kind!r}")
+            return stds / np.std(self.grad_pre[-1], dtype=np.float64)
+
+    def mean(self, kind: str) -> np.ndarray:
+        """The mean of every entry of ``kind``, one float64 per layer."""
         with np.errstate(over="ignore", invalid="ignore"):
-            return np.array([np.mean(v, dtype=np.float64) for v in self._field(which)])
+            return np.array([np.mean(v, dtype=np.float64) for v in self._field(kind)])
+
+
+# The per-layer lists of a Probe, in the order the plots list them.
+PROBE_KINDS = ("pre", "act", "grad_pre", "grad_act", "grad_W", "grad_b")
 
 
 def layer_names(n_layers: int) -> list[str]:
-    """["layer 1", ..., "layer L-1", "output"]."""
+    """The course's name of each layer, the one every table and figure uses.
+
+    >>> layer_names(3)
+    ['layer 1', 'layer 2', 'output']
+    """
     return [f"layer {i + 1}" for i in range(n_layers - 1)] + ["output"]
 
 
@@ -272,6 +305,11 @@ class MLP:
         return len(self.layers)
 
     @property
+    def layer_names(self) -> list[str]:
+        """["layer 1", ..., "output"] (:func:`layer_names`)."""
+        return layer_names(self.n_layers)
+
+    @property
     def n_params(self) -> int:
         return sum(layer.W.size + layer.b.size for layer in self.layers)
 
@@ -285,7 +323,8 @@ class MLP:
 
     # ---------------------------------------------------------------- forward
 
-    def _input(self, X, arg: str = "X") -> np.ndarray:
+    def check_input(self, X, arg: str = "X") -> np.ndarray:
+        """``X`` as an array of the network's dtype, checked to be (n_examples, sizes[0])."""
         try:
             X = np.asarray(X, dtype=self.dtype)
         except (TypeError, ValueError):
@@ -303,7 +342,7 @@ class MLP:
         ``out``: a Trace from an earlier pass of this network whose arrays may be overwritten (used
         when the batch size matches, else ignored), so that a training loop allocates nothing per step.
         """
-        a = self._input(X)
+        a = self.check_input(X)
         slot = _slots(out, a.shape[0], self.dtype)        # slot("pre", l): an array to overwrite, or None
         trace = Trace(a, [], [])
         last = self.n_layers - 1
@@ -334,7 +373,7 @@ class MLP:
 
     def forward(self, X) -> np.ndarray:
         """The logits (N, n_out) for inputs ``X`` (N, n_in)."""
-        a = self._input(X)
+        a = self.check_input(X)
         last = self.n_layers - 1
         for l, layer in enumerate(self.layers):
             s = a @ layer.W
@@ -358,19 +397,19 @@ class MLP:
         changed. ``out``: Gradients from an earlier call whose arrays may be overwritten (as in ``trace``).
         """
         L = self.n_layers
-        slot = _slots(None if input_grad else out, grad_out.shape[0], self.dtype)
+        slot = _slots(None if input_grad else out, grad_out.shape[0], self.dtype, prefix="grad_")
         grads = Gradients([None] * L, [None] * L, [None] * L, [None] * L)
         g_a = grad_out                                     # dL/da_L = dL/ds_L: the output is linear
         for l in reversed(range(L)):
             g_s = g_a if l == L - 1 else self._phi_grad_times(g_a, trace.pre[l], out=slot("pre", l))
             a_in = trace.X if l == 0 else trace.act[l - 1]
-            grads.act[l], grads.pre[l] = g_a, g_s
-            grads.W[l] = np.matmul(a_in.T, g_s, out=slot("W", l))          # (fan_in, N) @ (N, fan_out)
-            grads.b[l] = g_s.sum(axis=0)                                    # (fan_out,)
+            grads.grad_act[l], grads.grad_pre[l] = g_a, g_s
+            grads.grad_W[l] = np.matmul(a_in.T, g_s, out=slot("W", l))     # (fan_in, N) @ (N, fan_out)
+            grads.grad_b[l] = g_s.sum(axis=0)                               # (fan_out,)
             if l > 0 or input_grad:
                 g_a = np.matmul(g_s, self.layers[l].W.T, out=slot("act", l - 1))  # dL/da_{l-1} (N, fan_in)
         if input_grad:
-            grads.X = g_a
+            grads.grad_X = g_a
         return grads
 
     # ---------------------------------------------------------------- convenience
@@ -403,7 +442,7 @@ class MLP:
             else:
                 value, g = _loss_and_grad(loss, trace.output, y, self.sizes[-1])
             grads = self.backward(trace, g)
-        return Probe(trace.pre, trace.act, grads.pre, grads.act, grads.W, grads.b, value,
+        return Probe(trace.pre, trace.act, grads.grad_pre, grads.grad_act, grads.grad_W, grads.grad_b, value,
                      list(self.sizes), self.activation.name)
 
 
@@ -418,12 +457,14 @@ _IN_PLACE = {
 }
 
 
-def _slots(old, n: int, dtype):
-    """``slot(name, l)``: the array ``old.<name>[l]`` to overwrite, or None (allocate) when there is
-    no ``old`` (a Trace or Gradients) or its arrays were made for another batch size or dtype."""
-    if old is None or not old.pre or old.pre[0].shape[0] != n or old.pre[0].dtype != dtype:
+def _slots(old, n: int, dtype, prefix: str = ""):
+    """``slot(name, l)``: the array ``old.<prefix><name>[l]`` to overwrite, or None (allocate) when
+    there is no ``old`` (a Trace, or Gradients with prefix "grad_") or its arrays were made for
+    another batch size or dtype."""
+    pre = getattr(old, prefix + "pre", None)
+    if not pre or pre[0].shape[0] != n or pre[0].dtype != dtype:
         return lambda name, l: None
-    return lambda name, l: getattr(old, name)[l]
+    return lambda name, l: getattr(old, prefix + name)[l]
 
 
 def loss_function(name: str):

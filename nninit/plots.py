@@ -2,9 +2,11 @@
 
 Every function takes what :meth:`nninit.MLP.probe` or :func:`nninit.fit` returns, draws in the course
 style (:mod:`nninit.style`, applied through a context so it never leaks into your own plots) and
-returns a ``matplotlib.figure.Figure``. Figures are made with ``Figure()``, not ``pyplot``: in a
-notebook, make the figure the cell's last expression (or ``display(fig)``) to show it exactly once;
-elsewhere, ``fig.savefig("name.png")``. Functions that take ``ax`` draw into your axes instead.
+returns a ``matplotlib.figure.Figure``: a new :class:`~nninit.style.CourseFigure` (not registered with
+``pyplot``; in a notebook make it the cell's last expression, or ``display(fig)``, to show it exactly
+once; elsewhere ``fig.savefig("name.png")``), or the figure of the ``ax`` / ``fig`` you pass, drawn
+into. This module only draws: the predictions come from :mod:`nninit.theory`, the statistics from the
+probe, the history and :mod:`nninit.activations`, the number formats from :mod:`nninit.formatting`.
 
 Functions (each one figure):
 
@@ -19,6 +21,7 @@ Functions (each one figure):
 - :func:`update_ratios` — log10 of std(ΔW)/std(W) per layer over training, with the 1e-3 rule of thumb.
 - :func:`decision_boundaries` — 2-D data, one panel per scheme, the predicted class everywhere.
 - :func:`gain_sweep` — final accuracy (or the last layer's std) against the init gain, theory marked.
+- :func:`panels` — a course figure with axes side by side, for a notebook's own drawing.
 
 Layer numbers in arguments and titles are 1-based as in ``History.layer_names``: layer 1 is the first
 layer after the input (index 0 of the probe's lists), layer L the output layer.
@@ -26,27 +29,28 @@ layer after the input (index 0 of the probe's lists), layer L the output layer.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping
 
-import numpy as np
 import matplotlib as mpl
+import numpy as np
 from matplotlib import patheffects as _patheffects
 from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import _checks
 from . import activations as _activations
-from . import initializers as _initializers
-from . import theory as _theory
-from .style import HEATMAP_CMAP, SLIDE_SIZE, course_style, layer_colors, series_styles
+from .formatting import (ZERO_SHARE_SHOWN, compact_ticks, fmt, label_log_axis, log_safe, stats_lines,
+                         widen_log_axis)
+from .mlp import layer_names
+from .style import (HEATMAP_CMAP, SLIDE_SIZE, CourseFigure, in_course_style, layer_colors, panels,
+                    series_styles)
 
 __all__ = [
     "layer_histograms", "layer_densities", "std_vs_depth", "histogram_heatmap", "training_curves",
-    "update_ratios", "decision_boundaries", "gain_sweep", "theory_for", "panels", "KINDS",
+    "update_ratios", "decision_boundaries", "gain_sweep", "panels", "KINDS",
 ]
 
 # What each probe field is, as an axis label (the quantity and its symbol).
@@ -66,50 +70,32 @@ _THEORY_FIELD = {"pre": "pre_std", "act": "act_std", "grad_pre": "grad_pre_std",
 # exactly where it agrees with the measurement.
 _THEORY_LINE = {"ls": "--", "lw": 2.5, "zorder": 3,
                 "path_effects": [_patheffects.withStroke(linewidth=4.5, foreground="white")]}
-ZERO_SHARE_SHOWN = 0.01  # exact zeros above this share are taken out of a histogram and reported
 CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999")
 
 
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _styled(fn):
-    """Run ``fn`` inside the course style (so text sizes, colours and layout apply, then revert)."""
+def _canvas(ax=None, fig=None, *, shape=(1, 1), figsize=SLIDE_SIZE, **subplots_kw):
+    """Where a plot function draws: ``(fig, axes, own)``.
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with course_style():
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
-def _grid(nrows, ncols, *, figsize=SLIDE_SIZE, squeeze=False, **kw):
-    """A new Figure (not registered with pyplot) and its grid of axes."""
-    fig = Figure(figsize=figsize)
-    axes = fig.subplots(nrows, ncols, squeeze=squeeze, **kw)
-    return fig, axes
-
-
-@_styled
-def panels(n=2, *, title=None, **subplots_kw):
-    """``(fig, axes)``: a new 16:9 figure in the course style with ``n`` axes side by side.
-
-    For a notebook's own figures; pass ``axes[i]`` as ``ax=`` to the plot functions. ``subplots_kw``
-    go to ``Figure.subplots`` (e.g. ``sharey=True``); with ``n=1`` ``axes`` is a single Axes.
+    With ``ax`` (one Axes, or a sequence of as many as ``shape`` holds): those axes and their
+    figure. Else with ``fig`` (a Figure or SubFigure): a grid of ``shape`` axes made in it. Else a
+    new :class:`~nninit.style.CourseFigure` of ``figsize`` with that grid. ``axes`` is an array of
+    ``shape`` (None when ``shape`` is None: the function lays out the figure itself); ``own`` is
+    True for a new figure (it then gets a suptitle, see :func:`_title`).
     """
-    fig = Figure(figsize=SLIDE_SIZE)
-    if title:
-        fig.suptitle(title)
-    return fig, fig.subplots(1, n, **subplots_kw)
-
-
-def _own_or_given(ax):
-    """``(fig, ax)``: the given axes and its figure, or a new single-axes figure."""
     if ax is not None:
-        return ax.figure, ax
-    fig, axes = _grid(1, 1)
-    return fig, axes[0, 0]
+        given = [ax] if isinstance(ax, mpl.axes.Axes) else list(np.ravel(ax))
+        n = 1 if shape is None else math.prod(shape)
+        if len(given) != n:
+            raise ValueError(f"ax: this figure draws on {n} axes; got {len(given)}")
+        return given[0].figure, np.array(given, dtype=object).reshape(shape or (1,)), False
+    own = fig is None
+    if own:
+        fig = CourseFigure(figsize=figsize)
+    axes = None if shape is None else fig.subplots(*shape, squeeze=False, **subplots_kw)
+    return fig, axes, own
 
 
 def _check_kind(kind: str) -> str:
@@ -136,10 +122,6 @@ def _pick_layers(n_layers: int, layers, max_shown: int, *, hidden_only: bool = T
     return sorted(set(np.linspace(0, n - 1, max_shown).round().astype(int).tolist()))
 
 
-def _layer_title(index: int, n_layers: int) -> str:
-    return "output" if index == n_layers - 1 else f"layer {index + 1}"
-
-
 def _finite64(x) -> tuple[np.ndarray, float]:
     """The finite entries of ``x`` as float64, and the share that was not finite."""
     x = np.asarray(x).ravel()
@@ -156,54 +138,17 @@ def _activation_of(probe, activation):
 
 
 def _unit_stats(probe, kind: str, index: int, act) -> dict:
-    """mean, std, and (for activations) the saturated share and dead-unit share of one layer."""
+    """mean, std (of the finite values), the share of inf/NaN, and for a hidden layer's
+    pre-activations and activations the saturated and dead shares where ``act`` has them."""
     values, nonfinite = _finite64(getattr(probe, kind)[index])
     stats = {"mean": values.mean() if values.size else math.nan,
              "std": values.std() if values.size else math.nan,
              "nonfinite": nonfinite}
     is_hidden = index < len(probe.pre) - 1
     if act is not None and is_hidden and kind in ("pre", "act"):
-        a = np.asarray(probe.act[index])
-        if act.saturated is not None:
-            stats["saturated"] = float(np.mean(act.saturated(a)))
-        if act.rectifier:  # dead as History counts it: pre-activation <= 0 for every example
-            stats["dead"] = float(np.mean(np.all(np.asarray(probe.pre[index]) <= 0, axis=0)))
+        shares = {"saturated": act.saturated_share(probe.act[index]), "dead": act.dead_share(probe.pre[index])}
+        stats.update((k, v) for k, v in shares.items() if not math.isnan(v))
     return stats
-
-
-def _fmt_mean(mean: float, std: float) -> str:
-    """The mean, or "≈ 0" when it is under 5% of the std (the digits would only be noise)."""
-    if not np.isfinite(mean):
-        return "nan"
-    if np.isfinite(std) and abs(mean) < 0.05 * std:
-        return "≈ 0"
-    return _fmt(mean, signed=True)
-
-
-def _fmt(v: float, signed: bool = False) -> str:
-    """Two significant digits, short exponents, a true minus sign: 0.12, 4.5e−6, −3e4."""
-    text = f"{v:+.2g}" if signed else f"{v:.2g}"
-    mantissa, _, exponent = text.partition("e")
-    if exponent:  # 4.5e-06 -> 4.5e-6, 1.1e+13 -> 1.1e13
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", "−")
-
-
-def _stats_lines(stats: dict, zero_share: float) -> list[str]:
-    """Short caption lines: std, mean, then the saturated/dead/zero/non-finite shares (if any)."""
-    lines = [f"std {_fmt(stats['std'])}", f"mean {_fmt_mean(stats['mean'], stats['std'])}"]
-    shares = []
-    if "saturated" in stats:
-        shares.append(f"saturated {stats['saturated']:.0%}")
-    if "dead" in stats:
-        shares.append(f"dead {stats['dead']:.0%}")
-    if zero_share > ZERO_SHARE_SHOWN:
-        shares.append(f"zeros {zero_share:.0%}")
-    if stats["nonfinite"] > 0:
-        shares.append(f"inf/NaN {stats['nonfinite']:.0%}")
-    if shares:
-        lines.append(", ".join(shares))
-    return lines
 
 
 def _shared_range(arrays) -> tuple[float, float]:
@@ -240,63 +185,8 @@ def _histogram(x, edges) -> tuple[np.ndarray, float]:
     return 100.0 * counts / total, zero_share
 
 
-def _compact_ticks(ax, axis: str = "x", nbins: int = 4) -> None:
-    """Few ticks, labelled like 0.25 or 5e-7, without matplotlib's offset text (which collides
-    with labels under small panels)."""
-    target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_locator(MaxNLocator(nbins=nbins, symmetric=False))
-    target.set_major_formatter(FuncFormatter(lambda v, _: "0" if v == 0 else _fmt(v)))
-
-
-def _log_safe(values) -> np.ndarray:
-    """``values`` as float64 with non-positive or non-finite entries set to NaN (a gap on a log axis)."""
-    v = np.asarray(values, dtype=np.float64).copy()
-    v[~np.isfinite(v) | (v <= 0)] = np.nan
-    return v
-
-
 def _log10(values) -> np.ndarray:
-    return np.log10(_log_safe(values))
-
-
-def _widen_log_axis(ax, decades: float = 1.0) -> None:
-    """Make a log y-axis span at least ``decades``, centred on its data: a flat curve (He's std,
-    constant within noise) then looks flat instead of zoomed into wiggles."""
-    lo, hi = ax.get_ylim()
-    if 0 < lo < hi and np.log10(hi / lo) < decades:
-        mid = 0.5 * (np.log10(lo) + np.log10(hi))
-        ax.set_ylim(10 ** (mid - decades / 2), 10 ** (mid + decades / 2))
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(v: float) -> str:
-    """10ⁿ in Unicode superscripts (no mathtext: cheaper to draw, same look), else a plain number."""
-    n = np.log10(v) if v > 0 else np.nan
-    if np.isfinite(n) and abs(n - round(n)) < 1e-9:
-        return "10" + str(int(round(n))).translate(_SUPERSCRIPT)
-    return _fmt(v)
-
-
-def _label_log_axis(ax, axis: str = "y") -> None:
-    """Readable ticks on a log axis. Under 3 decades: 1-2-5 ticks labelled as plain numbers (0.2,
-    0.5, 1), so that a narrow range keeps its labels. Wider: powers of ten only (at most ~8, with
-    their grid lines); the dozens of unlabelled minor ticks would only cost drawing time."""
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    lo, hi = (ax.get_ylim() if axis == "y" else ax.get_xlim())
-    if target.get_scale() != "log" or not (0 < lo < hi):
-        return
-    decades = np.log10(hi / lo)
-    if decades < 3:
-        plain = FuncFormatter(lambda v, _: _fmt(v).replace("−", "-") if v < 1e-3 or v >= 1e4 else f"{v:g}")
-        target.set_major_formatter(plain)
-        target.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
-        target.set_minor_formatter(plain if decades < 2 else NullFormatter())
-        return
-    target.set_major_locator(LogLocator(base=10, numticks=8))
-    target.set_major_formatter(FuncFormatter(lambda v, _: _power_of_ten(v)))
-    target.set_minor_locator(NullLocator())
+    return np.log10(log_safe(values))
 
 
 def _title(fig, ax, own: bool, title, default: str) -> None:
@@ -317,7 +207,7 @@ def _legend(ax, handles=None, **kw):
 # --------------------------------------------------------------------------- per-layer distributions
 
 
-@_styled
+@in_course_style
 def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activation=None, bins=81,
                      max_layers=5, fig=None, title=None) -> Figure:
     """One histogram panel per layer; one row per probe field in ``kinds``.
@@ -336,8 +226,7 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
     n_layers = len(probe.pre)
     idx = _pick_layers(n_layers, layers, max_layers)
     act = _activation_of(probe, activation)
-    if fig is None:
-        fig = Figure(figsize=(SLIDE_SIZE[0], max(SLIDE_SIZE[1], 3.6 * len(kinds))))
+    fig, _, _ = _canvas(fig=fig, shape=None, figsize=(SLIDE_SIZE[0], max(SLIDE_SIZE[1], 3.6 * len(kinds))))
     rows = fig.subfigures(len(kinds), 1, squeeze=False)[:, 0]
     for row, kind in zip(rows, kinds):
         axes = row.subplots(1, len(idx), squeeze=False)[0]
@@ -349,9 +238,9 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
             ax.stairs(share, edges, fill=True, facecolor="#0072B2", edgecolor="#0072B2", linewidth=1.5)
             ax.set_xlim(edges[0], edges[-1])
             ax.set_ylim(0, max(share.max(initial=0.0), 1e-9) * 1.1)
-            _compact_ticks(ax, "x", nbins=3)
-            ax.set_title(_layer_title(i, n_layers), fontsize=14)
-            caption = "\n".join(_stats_lines(_unit_stats(probe, kind, i, act), zero_share))
+            compact_ticks(ax, "x", nbins=3)
+            ax.set_title(layer_names(n_layers)[i], fontsize=14)
+            caption = "\n".join(stats_lines(_unit_stats(probe, kind, i, act), zero_share))
             ax.set_xlabel(caption, fontsize=12, color="#333333")
         axes[0].set_ylabel("% of values")
         row.suptitle(f"{KINDS[kind]}: one x-axis for the whole row", fontsize=15)
@@ -376,7 +265,7 @@ def _default_title(probe, act) -> str:
     return "per-layer distributions at one forward/backward pass" + (f" ({', '.join(parts)})" if parts else "")
 
 
-@_styled
+@in_course_style
 def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=None, max_layers=10,
                     ax=None, legend=True, title=None) -> Figure:
     """Karpathy's picture: one axis per field in ``kinds``, each layer's distribution as a line.
@@ -392,15 +281,8 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
     n_layers = len(probe.pre)
     idx = _pick_layers(n_layers, layers, max_layers)
     act = _activation_of(probe, activation)
-    own = ax is None
-    if own:
-        fig, grid = _grid(1, len(kinds))
-        axes = list(grid[0])
-    else:
-        axes = [ax] if not isinstance(ax, (list, tuple, np.ndarray)) else list(np.ravel(ax))
-        if len(axes) != len(kinds):
-            raise ValueError(f"ax: got {len(axes)} axes for {len(kinds)} kinds {kinds}")
-        fig = axes[0].figure
+    fig, grid, own = _canvas(ax, shape=(1, len(kinds)))
+    axes = list(grid[0])
     colors = layer_colors(len(idx))
     for ax_k, kind in zip(axes, kinds):
         arrays = [getattr(probe, kind)[i] for i in idx]
@@ -413,13 +295,13 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
             peak = max(peak, share.max(initial=0.0))
             zeros_left_out |= zero_share > ZERO_SHARE_SHOWN
             # the zero share goes into the y label once, not into every legend entry
-            stats = _stats_lines(_unit_stats(probe, kind, i, act), 0.0)
-            label = f"{_layer_title(i, n_layers)}: " + ", ".join(stats)
+            stats = stats_lines(_unit_stats(probe, kind, i, act), 0.0)
+            label = f"{layer_names(n_layers)[i]}: " + ", ".join(stats)
             ax_k.plot(centres, share, color=color, lw=2, label=label)
         ax_k.set_xlim(edges[0], edges[-1])
         # head-room for the legend above the tallest curve
         ax_k.set_ylim(0, max(peak, 1e-9) * ((1.0 + 0.075 * len(idx)) if legend else 1.05))
-        _compact_ticks(ax_k, "x", nbins=5)
+        compact_ticks(ax_k, "x", nbins=5)
         ax_k.yaxis.set_major_locator(MaxNLocator(nbins=5))
         ax_k.set_xlabel(KINDS[kind])
         ax_k.set_ylabel("% of values per bin" + (" (zeros not drawn)" if zeros_left_out else ""))
@@ -432,30 +314,15 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
 # --------------------------------------------------------------------------- std against depth
 
 
-def theory_for(scheme, activation, sizes, *, gain=1.0, input_var=1.0, bias_var=0.0, **hyper):
-    """The mean-field prediction (:func:`nninit.theory.predict`) for a network initialised with
-    ``scheme`` (a registry name, ``hyper`` its hyper-parameters) whose weights are multiplied by
-    ``gain``: weight variance ``gain² · initializers.variance(scheme, (fan_in, fan_out))`` per layer."""
-    weight_var = [gain**2 * _initializers.variance(scheme, (n_in, n_out), **hyper)
-                  for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    return _theory.predict(activation, list(sizes), weight_var, bias_var=bias_var, input_var=input_var)
-
-
 def _measured(probe, kind: str, stat: str) -> np.ndarray:
-    """Per hidden layer: std (or mean) of the probe field ``kind``; gradient stds relative to the
-    output layer's dL/ds, as the theory gives them."""
-    values = []
-    for x in getattr(probe, kind):
-        v, _ = _finite64(x)
-        values.append((v.std() if stat == "std" else v.mean()) if v.size else math.nan)
-    values = np.array(values)
-    if kind.startswith("grad") and stat == "std":
-        ref = _finite64(probe.grad_pre[-1])[0].std()
-        values = values / ref if ref > 0 else np.full_like(values, np.nan)
-    return values[:-1]
+    """Per hidden layer: the std of the probe field ``kind`` (gradients relative to the output
+    layer's, as the theory gives them), or its mean."""
+    if stat == "std":
+        return probe.std(kind, relative=kind.startswith("grad"))[:-1]
+    return probe.mean(kind)[:-1]
 
 
-@_styled
+@in_course_style
 def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=None, legend=True,
                  title=None) -> Figure:
     """Std of ``kind`` per hidden layer against depth (log y), one colour per scheme: the
@@ -465,7 +332,7 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     ``probes``: ``{label: Probe}`` (labels are scheme names, which fix the colours) or one Probe.
     ``kind``: ``"pre"``, ``"act"``, ``"grad_pre"`` or ``"grad_act"``; gradient stds are divided by the
     output layer's std of dL/ds (the theory's normalisation). ``predictions``: ``{label: Prediction}``
-    from :func:`theory_for` / :func:`nninit.theory.predict` (``pre_std``, ``act_std``, ``act_mean``,
+    from :func:`nninit.theory.predict_for` / :func:`nninit.theory.predict` (``pre_std``, ``act_std``, ``act_mean``,
     ``grad_pre_std``). ``show_mean``: a second panel with the mean (linear y) beside the std; its
     axis reaches one std beyond the means, so that noise in a mean of ~0 is not blown up.
     A scheme whose std is 0 (zeros) cannot sit on a log axis; its legend entry says so.
@@ -475,12 +342,8 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     if not isinstance(probes, Mapping):
         probes = {getattr(probes, "activation", "") or "measured": probes}
     predictions = dict(predictions or {})
-    if ax is None:
-        fig, grid = _grid(1, 2 if show_mean else 1)
-        axes = list(grid[0])
-    else:
-        axes = [ax] if not isinstance(ax, (list, tuple, np.ndarray)) else list(np.ravel(ax))
-        fig = axes[0].figure
+    fig, grid, own = _canvas(ax, shape=(1, 2 if show_mean else 1))
+    axes = list(grid[0])
     styles = series_styles(probes)
     depth_max = 1
     for (label, probe), style in zip(probes.items(), styles):
@@ -491,13 +354,13 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
         dots = {"color": style["color"], "lw": 1.2, "marker": style.get("marker", "o"),
                 "ms": 6 if len(std) <= 15 else 4.5}
         name = label
-        if not np.any(np.isfinite(_log_safe(std))):
+        if not np.any(np.isfinite(log_safe(std))):
             name += " (std = 0: off the log scale)" if np.all(std == 0) else " (std not finite)"
-        axes[0].plot(depth, _log_safe(std), label=name, **dots)
+        axes[0].plot(depth, log_safe(std), label=name, **dots)
         pred = predictions.get(label)
         field = _THEORY_FIELD.get(kind)
         if pred is not None and field is not None:
-            axes[0].plot(depth, _log_safe(np.asarray(getattr(pred, field))[: len(std)]), **_THEORY_LINE,
+            axes[0].plot(depth, log_safe(np.asarray(getattr(pred, field))[: len(std)]), **_THEORY_LINE,
                          color=style["color"], **({"marker": "_", "ms": 30} if len(std) == 1 else {}))
         if show_mean:
             axes[1].plot(depth, _measured(probe, kind, "mean"), **dots)
@@ -508,8 +371,8 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     _depth_axis(axes[0], depth_max, ylabel)
     if _has_positive_data(axes[0]):
         axes[0].set_yscale("log")
-        _widen_log_axis(axes[0])
-        _label_log_axis(axes[0])
+        widen_log_axis(axes[0])
+        label_log_axis(axes[0])
     else:  # e.g. zeros: say so rather than show an empty linear axis around 0
         axes[0].set_yticks([])
         axes[0].text(0.5, 0.4, "no std > 0 to draw on a log scale", transform=axes[0].transAxes,
@@ -523,10 +386,7 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     if show_mean:
         _depth_axis(axes[1], depth_max, f"mean of {SYMBOLS[kind]}")
         _mean_axis_spans_std(axes[0], axes[1])
-    if ax is None:
-        fig.suptitle(title or f"how the signal travels through depth: std of {KINDS[kind]}")
-    elif title:
-        axes[0].set_title(title)
+    _title(fig, axes[0], own, title, f"how the signal travels through depth: std of {KINDS[kind]}")
     return fig
 
 
@@ -559,27 +419,25 @@ def _has_positive_data(ax) -> bool:
 # --------------------------------------------------------------------------- histograms over time
 
 
-@_styled
+@in_course_style
 def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=None, title=None) -> Figure:
     """fastai's "colorful dimension": per layer, one column per recorded step holding the histogram
-    of log10|value| (``History.act_hist`` or ``grad_hist``), colour on a log scale; under each, the
-    share of dead units and of saturated values over training.
+    of log10|value| (``History.act_hist`` or ``History.grad_act_hist``), colour on a log scale; under
+    each, the share of dead units and of saturated values over training.
 
-    ``kind``: ``"act"`` (activations) or ``"grad"`` (dL/da). ``layers``: 1-based; by default at most
+    ``kind``: ``"act"`` (activations a) or ``"grad_act"`` (gradients dL/da). ``layers``: 1-based; by default at most
     ``max_layers`` hidden layers. The recorder's lowest bin holds every value below its second edge
     (1.8e-8), zeros included (half of a ReLU layer's values): not a log10 value, so it is drawn
     under the map as a dashed line ("zeros") beside the dead and saturated shares, not as a band in
     it. One y-range for all layers: the decades any of them ever uses, one decade of margin.
     """
-    _checks.choice("kind", kind, ("act", "grad"))
+    _checks.choice("kind", kind, ("act", "grad_act"))
     hist = np.asarray(getattr(history, f"{kind}_hist"), dtype=np.float64)
     steps = np.asarray(history.record_steps)
     log_edges = np.log10(np.asarray(history.hist_edges, dtype=np.float64))
     n_layers = hist.shape[1]
     idx = _pick_layers(n_layers, layers, max_layers)
-    if fig is None:
-        fig = Figure(figsize=SLIDE_SIZE)
-    axes = fig.subplots(2, len(idx), squeeze=False, sharex=True, sharey="row", height_ratios=(3, 1.2))
+    fig, axes, _ = _canvas(fig=fig, shape=(2, len(idx)), sharex=True, sharey="row", height_ratios=(3, 1.2))
     x_edges = _step_edges(steps)
     norm = LogNorm(vmin=1e-4, vmax=1.0, clip=True)
     cmap = _heatmap_cmap()
@@ -590,10 +448,10 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
         share = np.where(layer > 0, layer, np.nan).T  # (n_bins - 1, n_records)
         mesh = top.pcolormesh(x_edges, log_edges[1:], np.ma.masked_invalid(share), cmap=cmap, norm=norm,
                               shading="flat", rasterized=True)
-        top.set_title(history.layer_names[i] if hasattr(history, "layer_names") else _layer_title(i, n_layers))
+        top.set_title(history.layer_names[i])
         top.grid(False)
-        symbol = "a" if kind == "act" else "dL/da"
-        below = f"zeros (|{symbol}| < {_fmt(10 ** log_edges[1])})"
+        symbol = SYMBOLS[kind]
+        below = f"zeros (|{symbol}| < {fmt(10 ** log_edges[1])})"
         _dead_saturated(bottom, history, i, steps, hist[:, i, 0], below)
         bottom.set_xlabel("training step")
         if c == 0:
@@ -678,7 +536,7 @@ def _smooth(x: np.ndarray, window: int | None = None) -> np.ndarray:
     return out
 
 
-@_styled
+@in_course_style
 def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
     """Loss (log scale) and accuracy (%) against the training step, one colour per scheme.
 
@@ -692,22 +550,19 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
     """
     if not isinstance(histories, Mapping):
         histories = {"run": histories}
-    if fig is None:
-        fig, grid = _grid(1, 2)
-        ax_loss, ax_acc = grid[0]
-    else:
-        ax_loss, ax_acc = fig.subplots(1, 2)
+    fig, grid, _ = _canvas(fig=fig, shape=(1, 2))
+    ax_loss, ax_acc = grid[0]
     styles = series_styles(histories)
     acc_what, starts, notes = set(), [], []
     for (label, h), style in zip(histories.items(), styles):
-        loss = _log_safe(h.loss)
+        loss = log_safe(h.loss)
         steps = np.arange(loss.size)
         if loss.size and np.any(np.isfinite(loss[:10])):
             starts.append((h.diverged_at is None, np.nanmedian(loss[:10])))
         if len(histories) <= 4:
             ax_loss.plot(steps, loss, color=style["color"], lw=1, alpha=0.25)
         raw = np.asarray(h.loss, dtype=np.float64)    # smooth before the log gaps: a batch loss of 0 is data
-        smoothed = _log_safe(_smooth(raw, smooth)) if np.all(np.isfinite(raw)) else loss
+        smoothed = log_safe(_smooth(raw, smooth)) if np.all(np.isfinite(raw)) else loss
         name = label
         if h.diverged_at is not None:
             name = f"{label} (diverged at step {h.diverged_at})"
@@ -725,20 +580,21 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
         ax_loss.set_ylim(top=10 * max(healthy))
     for (label, h), style in zip(histories.items(), styles):
         if h.diverged_at is not None:
-            _mark_divergence((ax_loss, ax_acc), h.diverged_at, _log_safe(h.loss), style["color"])
-    _label_log_axis(ax_loss)
+            _mark_divergence((ax_loss, ax_acc), h.diverged_at, log_safe(h.loss), style["color"])
+    label_log_axis(ax_loss)
     ax_loss.set_xlabel("training step")
     ax_loss.set_ylabel("loss (log scale)")
     ax_acc.set_xlabel("training step")
     ax_acc.set_ylabel("accuracy (%)" + (f", {' / '.join(sorted(acc_what))}" if acc_what else ""))
     ax_acc.set_ylim(0, 100)
+    notes = "\n".join(n for n in notes if n)
     if len(histories) <= 4:
         _legend(ax_loss, fontsize=12)
-    else:  # many runs: one legend beside both panels, not over the curves
-        fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside right upper", fontsize=12)
-    notes = [n for n in notes if n]
-    if notes:  # under everything; constrained layout makes room for a supxlabel
-        fig.supxlabel("\n".join(notes), fontsize=12, color="#333333")
+        if notes:  # under everything; constrained layout makes room for a supxlabel
+            fig.supxlabel(notes, fontsize=12, color="#333333")
+    else:  # many runs: one legend under both panels (not over the curves, not squeezing them), the notes its title
+        fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center", fontsize=12,
+                   ncol=-(-len(histories) // 2), title=notes or None, title_fontsize=12)
     fig.suptitle(title or "training under each scheme")
     return fig
 
@@ -754,7 +610,7 @@ def _mark_divergence(axes, step: int, loss: np.ndarray, color) -> None:
                      clip_on=False)
 
 
-@_styled
+@in_course_style
 def update_ratios(history, *, layers=None, reference=1e-3, ax=None, title=None) -> Figure:
     """log10 of the update:data ratio std(ΔW)/std(W) per layer over training (Karpathy's check),
     with the ``reference`` line (1e-3: updates about a thousandth of the weights). Far below: the
@@ -765,9 +621,9 @@ def update_ratios(history, *, layers=None, reference=1e-3, ax=None, title=None) 
     steps = np.asarray(history.record_steps)
     n_layers = ratio.shape[1]
     idx = _pick_layers(n_layers, layers, 8, hidden_only=False)
-    own = ax is None
-    fig, ax = _own_or_given(ax)
-    names = getattr(history, "layer_names", None) or [_layer_title(i, n_layers) for i in range(n_layers)]
+    fig, axes, own = _canvas(ax)
+    ax = axes[0, 0]
+    names = history.layer_names
     for color, i in zip(layer_colors(len(idx)), idx):
         ax.plot(steps, _log10(ratio[:, i]), color=color, lw=2, label=names[i] + _why_not_drawn(ratio[:, i]))
     ref = np.log10(reference)
@@ -795,7 +651,7 @@ def _why_not_drawn(ratio: np.ndarray) -> str:
 # --------------------------------------------------------------------------- decision boundaries
 
 
-@_styled
+@in_course_style
 def decision_boundaries(nets, X, y, *, resolution=200, margin=0.5, fig=None, title=None) -> Figure:
     """For 2-D data: one panel per network (``{label: net}``), the class it predicts at every point of
     a ``resolution``² grid as a pale fill, the data on top; each title gives the accuracy on (X, y)."""
@@ -806,10 +662,7 @@ def decision_boundaries(nets, X, y, *, resolution=200, margin=0.5, fig=None, tit
         nets = {"net": nets}
     ncols = min(len(nets), 4)
     nrows = math.ceil(len(nets) / ncols)
-    if fig is None:
-        fig, axes = _grid(nrows, ncols, sharex=True, sharey=True)
-    else:
-        axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
+    fig, axes, _ = _canvas(fig=fig, shape=(nrows, ncols), sharex=True, sharey=True)
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     half = 0.5 * (hi - lo).max()  # a square window: equal aspect without wasted space
     lo, hi = 0.5 * (lo + hi) - half, 0.5 * (lo + hi) + half
@@ -856,7 +709,7 @@ def _sweep_value(item) -> tuple[float, bool]:
     raise TypeError(f"a gain-sweep result must be a number, a History or a Probe; got {type(item).__name__}")
 
 
-@_styled
+@in_course_style
 def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=None, title=None) -> Figure:
     """Final accuracy (or the last hidden layer's std) against the gain the init was multiplied by.
 
@@ -869,8 +722,8 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
     gains = np.asarray(gains, dtype=np.float64)
     if not isinstance(results, Mapping):
         results = {"": results}
-    own = ax is None
-    fig, ax = _own_or_given(ax)
+    fig, axes, own = _canvas(ax)
+    ax = axes[0, 0]
     any_probe = False
     for (label, items), style in zip(results.items(), series_styles(results)):
         items = list(items)
@@ -893,8 +746,8 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.5, 1, 2, not 2⁻¹
     if logy if logy is not None else any_probe:
         ax.set_yscale("log")
-        _widen_log_axis(ax)
-        _label_log_axis(ax)
+        widen_log_axis(ax)
+        label_log_axis(ax)
     ax.set_xlabel("gain (weights multiplied by it)")
     default = "std of the last hidden layer's pre-activations" if any_probe else "final accuracy (%)"
     ax.set_ylabel(ylabel or default)

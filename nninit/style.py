@@ -1,10 +1,12 @@
 """The course's figure style: one palette, one colour per scheme, text sized for a projector.
 
 Every function in :mod:`nninit.plots` draws inside :func:`course_style`, a ``matplotlib.rc_context``,
-so the style never leaks into a student's own plots. Use it around your own figures to match::
+so the style never leaks into a student's own plots. For a figure of your own, :func:`panels` (or
+:class:`CourseFigure`) gives axes that keep the course style for everything drawn on them later,
+with no ``with`` block::
 
-    with course_style():
-        fig, ax = plt.subplots()
+    fig, (left, right) = panels(2)
+    left.plot(x, y)                     # 2.5 pt lines, 16 pt titles: the course's, not matplotlib's
 
 Decisions, written down here so that every figure agrees:
 
@@ -18,8 +20,9 @@ Decisions, written down here so that every figure agrees:
   random_init borrow from Paul Tol's colour-blind-safe "muted" palette; with all ten registry
   schemes in one figure the two dark "uniform" shades (he_uniform, xavier_uniform) are the pair
   hardest to tell apart for red-green colour-blind readers: compare fewer at once where it matters.
-  Any other name gets a fixed colour from Tol's palette, chosen by a CRC32 of the name, so it is
-  the same on every machine and every run.
+  Any other name (a width, a weight scale) gets one of :data:`FALLBACK_COLORS`, which no scheme or
+  activation wears: in one figure in order of appearance (:func:`series_styles`), alone by a CRC32 of
+  the name, so it is the same on every machine and every run.
 - Layers (depth) are coloured by the sequential, colour-blind-safe ``viridis`` map: dark = near the
   input, yellow = deep.
 - Text: 14 pt base (>= 12 pt everywhere), for the back of a lecture hall.
@@ -30,9 +33,13 @@ Decisions, written down here so that every figure agrees:
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import zlib
 
 import matplotlib as mpl
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
 
 # Okabe & Ito (2008). Yellow is kept in the list for completeness but not used for lines:
 # on a white background and a washed-out projector it is nearly invisible.
@@ -48,8 +55,10 @@ OKABE_ITO = {
     "grey": "#999999",  # the grey usually added to the palette for neutral elements
 }
 
-# Paul Tol's "muted" scheme without its pale cyan and sand (too faint on white), for other names.
-FALLBACK_COLORS = ("#332288", "#44AA99", "#117733", "#999933", "#CC6677", "#882255", "#AA4499")
+# For series that are neither schemes nor activations (a sweep over widths or weight scales): colours
+# that no scheme and no activation wears, so that a colour means one thing across the course. Paul
+# Tol's muted rose and green, his high-contrast ochre, and a dark brown.
+FALLBACK_COLORS = ("#CC6677", "#117733", "#DDAA33", "#663333")
 
 
 def _darker(hex_color: str, amount: float = 0.4) -> str:
@@ -173,13 +182,21 @@ def scheme_name(scheme) -> str:
 def series_styles(names) -> list[dict]:
     """Line properties (colour, and a marker where colours repeat) for several named series.
 
-    The first series of each colour is drawn plain; a later one with the same colour (``he_init``
-    beside ``he_normal``, or a fallback collision) gets a marker, so no two look the same.
+    Names that are neither schemes nor activations take :data:`FALLBACK_COLORS` in order of
+    appearance. The first series of each colour is drawn plain; a later one with the same colour
+    (``he_init`` beside ``he_normal``, or a fifth other name) gets a marker, so no two look the same.
     """
     seen: dict[str, int] = {}
     styles = []
+    others: list[str] = []
     for name in names:
-        color = scheme_color(name)
+        key = scheme_name(name)
+        if key in SCHEME_COLORS or key in ACTIVATION_COLORS:
+            color = scheme_color(key)
+        else:
+            if key not in others:
+                others.append(key)
+            color = FALLBACK_COLORS[others.index(key) % len(FALLBACK_COLORS)]
         k = seen.get(color, 0)
         seen[color] = k + 1
         style = {"color": color}
@@ -197,10 +214,106 @@ def layer_colors(n: int) -> list:
     return [cmap(0.9 * i / (n - 1)) for i in range(n)]
 
 
+_active = 0  # how many course_style contexts are open: styled objects do not re-enter one
+
+
 @contextlib.contextmanager
 def course_style(**overrides):
     """Context manager: the course's rcParams (plus ``overrides``), restored on exit."""
+    global _active
     rc = dict(COURSE_RC)
     rc.update(overrides)
     with mpl.rc_context(rc):
-        yield
+        _active += 1
+        try:
+            yield
+        finally:
+            _active -= 1
+
+
+def in_course_style(fn):
+    """``fn`` run inside :func:`course_style` (unless one is open already), as a decorator."""
+
+    @functools.wraps(fn)
+    def styled(*args, **kwargs):
+        if _active:
+            return fn(*args, **kwargs)
+        with course_style():
+            return fn(*args, **kwargs)
+
+    return styled
+
+
+# matplotlib reads most of its rcParams when an artist is made (a line's width, a title's size, a
+# legend's font), so a figure keeps the course style if every method that makes something runs in
+# it. These classes wrap their public methods (getters and drawing aside) in in_course_style.
+_NOT_WRAPPED = ("get_", "draw", "set_figure", "stale", "pchanged", "convert_", "format_", "contains")
+
+
+def _keep_course_style(cls):
+    """Wrap the public methods ``cls`` inherits from its matplotlib base (its last base class)."""
+    base = cls.__bases__[-1]
+    for name, _ in inspect.getmembers(base, inspect.isfunction):
+        if not name.startswith("_") and not name.startswith(_NOT_WRAPPED):
+            setattr(cls, name, in_course_style(getattr(cls, name)))
+    cls.__init__ = in_course_style(base.__init__)
+    return cls
+
+
+@_keep_course_style
+class CourseAxes(Axes):
+    """Axes that draw in the course style whenever they are drawn on (see :func:`panels`)."""
+
+
+class _CourseFigureBase:
+    """New axes and sub-figures of a course figure are course ones too."""
+
+    def add_subplot(self, *args, **kwargs):
+        if "projection" not in kwargs and "polar" not in kwargs:
+            kwargs.setdefault("axes_class", CourseAxes)
+        return super().add_subplot(*args, **kwargs)
+
+    def add_axes(self, *args, **kwargs):
+        if "projection" not in kwargs and "polar" not in kwargs:
+            kwargs.setdefault("axes_class", CourseAxes)
+        return super().add_axes(*args, **kwargs)
+
+    def subfigures(self, *args, **kwargs):
+        subs = super().subfigures(*args, **kwargs)
+        for sub in (subs.flat if hasattr(subs, "flat") else [subs]):
+            sub.__class__ = CourseSubFigure
+        return subs
+
+
+@_keep_course_style
+class CourseSubFigure(_CourseFigureBase, SubFigure):
+    """A sub-figure of a :class:`CourseFigure`."""
+
+
+@_keep_course_style
+class CourseFigure(_CourseFigureBase, Figure):
+    """A ``matplotlib.figure.Figure`` (16:9, constrained layout) whose axes, titles and legends take
+    the course style whenever they are made, inside a ``with course_style()`` block or not.
+    Not registered with pyplot: make it a notebook cell's last expression to show it once."""
+
+    def __repr__(self) -> str:  # printed like any Figure: a notebook's text output does not change
+        return Figure.__repr__(self).replace(type(self).__name__, "Figure", 1)
+
+
+def panels(n=2, *, title=None, **subplots_kw):
+    """``(fig, axes)``: a new 16:9 :class:`CourseFigure` with ``n`` axes side by side.
+
+    For a notebook's own figures: everything drawn on ``axes`` later keeps the course style; pass
+    ``axes[i]`` as ``ax=`` to the plot functions. ``subplots_kw`` go to ``Figure.subplots`` (e.g.
+    ``sharey=True``, or ``nrows=2`` for a grid); with ``n=1`` ``axes`` is a single Axes.
+
+    >>> fig, (left, right) = panels(2, sharey=True)
+    >>> line, = left.plot([0, 1], [0, 1])
+    >>> line.get_linewidth(), left.title.get_fontsize() == BASE_FONT_SIZE + 2
+    (2.5, True)
+    """
+    fig = CourseFigure(figsize=SLIDE_SIZE)
+    if title:
+        fig.suptitle(title)
+    nrows = subplots_kw.pop("nrows", 1)
+    return fig, fig.subplots(nrows, n, **subplots_kw)

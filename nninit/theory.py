@@ -46,7 +46,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.polynomial.legendre import leggauss
 
-from . import _checks, activations
+from . import _checks, activations, initializers
+from .mlp import layer_names
 
 __all__ = [
     "Prediction",
@@ -56,6 +57,7 @@ __all__ = [
     "expect",
     "fixed_point",
     "predict",
+    "predict_for",
     "variance_map",
 ]
 
@@ -442,8 +444,8 @@ class Prediction:
 
     @property
     def layer_names(self) -> list[str]:
-        """["layer 1", …, "output"], as in the training history."""
-        return [f"layer {i + 1}" for i in range(len(self.sizes) - 2)] + ["output"]
+        """["layer 1", …, "output"], as in the probe and the training history."""
+        return layer_names(len(self.sizes) - 1)
 
 
 def _per_layer(arg: str, value, n_layers: int) -> np.ndarray:
@@ -455,6 +457,16 @@ def _per_layer(arg: str, value, n_layers: int) -> np.ndarray:
             f"{arg} must be one variance or one per layer ({n_layers} for these sizes); got {arr.shape[0] if arr.ndim == 1 else arr.shape} values"
         )
     return arr
+
+
+def _sizes(sizes) -> tuple:
+    """``sizes`` checked: at least two positive integer widths, from input to output."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"sizes must be a list of layer widths such as [2, 64, 64, 3]; got {sizes!r}")
+    sizes = tuple(_checks.positive_int("sizes", s) for s in sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least an input and an output width; got {list(sizes)!r}")
+    return sizes
 
 
 def predict(activation, sizes, weight_var, bias_var=0.0, input_var=1.0) -> Prediction:
@@ -477,11 +489,7 @@ def predict(activation, sizes, weight_var, bias_var=0.0, input_var=1.0) -> Predi
     ``inf`` and its mean ``nan``, and so on up the net; no RuntimeWarning is raised.
     """
     act = _act(activation)
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
-        raise TypeError(f"sizes must be a list of layer widths such as [2, 64, 64, 3]; got {sizes!r}")
-    sizes = tuple(_checks.positive_int("sizes", s) for s in sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least an input and an output width; got {list(sizes)!r}")
+    sizes = _sizes(sizes)
     L = len(sizes) - 1
     wv = _per_layer("weight_var", weight_var, L)
     bv = _per_layer("bias_var", bias_var, L)
@@ -525,3 +533,19 @@ def predict(activation, sizes, weight_var, bias_var=0.0, input_var=1.0) -> Predi
         grad_pre_std=np.sqrt(grad_pre2),
         grad_act_std=np.sqrt(grad_act2),
     )
+
+
+def predict_for(scheme, activation, sizes, *, gain=1.0, bias_var=0.0, input_var=1.0, **hyper) -> Prediction:
+    """:func:`predict` for a network whose weights a named scheme draws, multiplied by ``gain``.
+
+    ``scheme`` is a registry name (``nninit.available()``) with its hyper-parameters ``hyper``; each
+    layer's weight variance is gain² · ``initializers.variance(scheme, (fan_in, fan_out), **hyper)``.
+
+    >>> p = predict_for("he_normal", "relu", [256, 256, 256, 10])
+    >>> p.pre_std.round(3).tolist()
+    [1.414, 1.414, 1.414]
+    """
+    sizes = _sizes(sizes)
+    weight_var = [gain**2 * initializers.variance(scheme, (n_in, n_out), **hyper)
+                  for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return predict(activation, sizes, weight_var, bias_var=bias_var, input_var=input_var)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _checks
-from .mlp import MLP, LOSSES, layer_names, loss_function, targets, _labels
+from .mlp import MLP, LOSSES, class_labels, loss_function, targets
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -28,7 +28,8 @@ N_BINS = (HIST_HIGH - HIST_LOW) * HIST_PER_DECADE
 HIST_EDGES = np.logspace(HIST_LOW, HIST_HIGH, N_BINS + 1)
 
 # The per-layer statistics recorded every `record_every` steps, each an array (n_records, n_layers).
-STATS = ("act_mean", "act_std", "grad_mean", "grad_std", "saturated", "dead", "grad_W_norm", "update_ratio")
+STATS = ("act_mean", "act_std", "grad_act_mean", "grad_act_std", "saturated", "dead", "grad_W_norm",
+         "update_ratio")
 # Bytes of one record: its step index, then per layer 8 float64 statistics and 2 histograms of float64.
 BYTES_PER_RECORD_PER_LAYER = 8 * len(STATS) + 2 * 8 * N_BINS  # 832
 
@@ -59,28 +60,38 @@ def _mean_std(x: np.ndarray) -> tuple[float, float]:
 
 @dataclass
 class History:
-    """What :func:`fit` saw. Steps are numbered from 0; step k's loss is measured before its update.
+    """What :func:`fit` saw: the one definition of the training record (``docs/`` links here).
 
-    Per step (length ``n_steps``, shorter if the run diverged): ``loss``, ``accuracy`` (of the
-    mini-batch; NaN when y is not class labels).
+    Steps are numbered from 0; step k's loss is measured on its mini-batch before its update.
+
+    Per step, arrays of length ``n_steps`` (shorter if the run diverged): ``loss``; ``accuracy`` of
+    the mini-batch (NaN when y is not class labels).
 
     Per epoch: ``epoch_end_step`` (updates made by the end of the epoch), ``train_loss``,
-    ``train_accuracy`` (whole training set, measured after the epoch's last update), ``val_loss``,
-    ``val_accuracy`` (empty arrays without validation data).
+    ``train_accuracy`` (the whole training set, forward only, after the epoch's last update),
+    ``val_loss``, ``val_accuracy`` (empty arrays without validation data).
 
-    ``diverged_at``: the step at which a loss, activation or gradient stopped being finite (or the
-    last step, if its update made a weight non-finite), else None; ``reason`` says what, else None.
+    ``diverged_at``: the step at which a loss, pre-activation or gradient stopped being finite (or
+    the last step, if its update made a weight non-finite), else None; ``reason`` says what, else None.
 
-    Recorded at steps 0, record_every, 2·record_every, ... (``record_steps``, (n_records,)); per layer,
-    arrays (n_records, n_layers) with ``layer_names`` ["layer 1", ..., "output"]:
-    ``act_mean``, ``act_std`` (of a_l = φ(s_l); the output layer's are the logits), ``grad_mean``,
-    ``grad_std`` (of dL/da_l), ``saturated`` (fraction of activations in a flat tail,
-    ``Activation.saturated``; NaN for activations without one and for the output layer), ``dead``
-    (fraction of a rectifier layer's units whose pre-activation is <= 0 for the whole batch; NaN
-    otherwise), ``grad_W_norm`` (Frobenius norm of dL/dW_l), ``update_ratio`` (std(ΔW)/std(W) of the
-    update that followed; inf when W was constant, e.g. all zero); and ``act_hist``, ``grad_hist``
-    (n_records, n_layers, n_bins): fractions of |a_l| and |dL/da_l| in each bin of ``hist_edges``
-    (n_bins + 1,), rows summing to 1.
+    Recorded at steps 0, record_every, 2·record_every, ... (``record_steps``, (n_records,)), from
+    that step's own forward and backward pass, per layer (``layer_names``, ["layer 1", ..., "output"]),
+    arrays (n_records, n_layers):
+
+    - ``act_mean``, ``act_std``: of a_l = φ(s_l) (the output layer's are the logits);
+    - ``grad_act_mean``, ``grad_act_std``: of dL/da_l (the names follow the probe's ``grad_act``);
+    - ``saturated``: ``Activation.saturated_share`` of a_l, NaN for activations without flat tails
+      and for the output layer;
+    - ``dead``: ``Activation.dead_share`` of s_l (units with s <= 0 for the whole batch), NaN for
+      activations that are not rectifiers and for the output layer;
+    - ``grad_W_norm``: Frobenius norm of dL/dW_l;
+    - ``update_ratio``: std(ΔW_l)/std(W_l) of the update that followed the record; inf when W_l was
+      constant (std 0, e.g. zero-initialised) and moved, NaN when it was constant and did not move;
+
+    and ``act_hist``, ``grad_act_hist`` (n_records, n_layers, n_bins): the fraction of |a_l| and of
+    |dL/da_l| in each bin of ``hist_edges`` (n_bins + 1,), rows summing to 1 (:func:`abs_histogram`).
+
+    Also ``config`` (the arguments of the run), ``n_steps``, ``n_records``, ``nbytes``.
     """
 
     loss: np.ndarray
@@ -95,14 +106,14 @@ class History:
     record_steps: np.ndarray
     act_mean: np.ndarray
     act_std: np.ndarray
-    grad_mean: np.ndarray
-    grad_std: np.ndarray
+    grad_act_mean: np.ndarray
+    grad_act_std: np.ndarray
     saturated: np.ndarray
     dead: np.ndarray
     grad_W_norm: np.ndarray
     update_ratio: np.ndarray
     act_hist: np.ndarray
-    grad_hist: np.ndarray
+    grad_act_hist: np.ndarray
     hist_edges: np.ndarray = field(default_factory=lambda: HIST_EDGES.copy())
     layer_names: list = field(default_factory=list)
     config: dict = field(default_factory=dict)
@@ -207,7 +218,7 @@ class _Recorder:
         self.steps = np.zeros(n_records, dtype=np.int64)
         self.stats = {name: np.full((n_records, L), np.nan) for name in STATS}
         self.act_hist = np.zeros((n_records, L, N_BINS))
-        self.grad_hist = np.zeros((n_records, L, N_BINS))
+        self.grad_act_hist = np.zeros((n_records, L, N_BINS))
         self.activation = net.activation
         self.n = 0
         self._w_std = None
@@ -218,18 +229,16 @@ class _Recorder:
         self.steps[r] = step
         last = len(layers) - 1
         for l in range(len(layers)):
-            a, g = trace.act[l], grads.act[l]
+            a, g = trace.act[l], grads.grad_act[l]
             s["act_mean"][r, l], s["act_std"][r, l] = _mean_std(a)
-            s["grad_mean"][r, l], s["grad_std"][r, l] = _mean_std(g)
-            gw = grads.W[l].ravel()
+            s["grad_act_mean"][r, l], s["grad_act_std"][r, l] = _mean_std(g)
+            gw = grads.grad_W[l].ravel()
             s["grad_W_norm"][r, l] = math.sqrt(float(np.dot(gw, gw)))
             self.act_hist[r, l] = abs_histogram(a)
-            self.grad_hist[r, l] = abs_histogram(g)
+            self.grad_act_hist[r, l] = abs_histogram(g)
             if l < last:
-                if self.activation.saturated is not None:
-                    s["saturated"][r, l] = self.activation.saturated(a).mean()
-                if self.activation.rectifier:
-                    s["dead"][r, l] = np.mean(trace.pre[l].max(axis=0) <= 0)
+                s["saturated"][r, l] = self.activation.saturated_share(a)
+                s["dead"][r, l] = self.activation.dead_share(trace.pre[l])
         self._w_std = [_mean_std(layer.W)[1] for layer in layers]
 
     def record_update(self, deltas_W):
@@ -246,7 +255,7 @@ class _Recorder:
         out = {name: a[:n].copy() if n < len(a) else a for name, a in self.stats.items()}
         out["record_steps"] = self.steps[:n].copy()
         out["act_hist"] = self.act_hist[:n].copy() if n < len(self.act_hist) else self.act_hist
-        out["grad_hist"] = self.grad_hist[:n].copy() if n < len(self.grad_hist) else self.grad_hist
+        out["grad_act_hist"] = self.grad_act_hist[:n].copy() if n < len(self.grad_act_hist) else self.grad_act_hist
         return out
 
 
@@ -280,7 +289,7 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
     """
     if not isinstance(net, MLP):
         raise TypeError(f"net must be an nninit.MLP; got {type(net).__name__}")
-    X = net._input(X, "X")
+    X = net.check_input(X, "X")
     _check_finite("X", X)
     n, n_out = X.shape[0], net.sizes[-1]
     _checks.choice("loss", loss, LOSSES)
@@ -288,7 +297,7 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
     if loss == "mse":
         t = t.astype(net.dtype)
     # accuracy needs class labels: always for cross-entropy, for MSE only with several outputs
-    labels = _labels(np.asarray(y)) if loss == "cross_entropy" or n_out > 1 else None
+    labels = class_labels(np.asarray(y)) if loss == "cross_entropy" or n_out > 1 else None
     epochs = _checks.positive_int("epochs", epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
     record_every = _checks.positive_int("record_every", record_every)
@@ -299,11 +308,11 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
                          f" got X_val={'None' if X_val is None else 'an array'},"
                          f" y_val={'None' if y_val is None else 'an array'}")
     if X_val is not None:
-        Xv = net._input(X_val, "X_val")
+        Xv = net.check_input(X_val, "X_val")
         _check_finite("X_val", Xv)
         tv = targets(loss, y_val, Xv.shape[0], n_out, arg="y_val")
         val = (Xv, tv.astype(net.dtype) if loss == "mse" else tv,
-               _labels(np.asarray(y_val)) if labels is not None else None)
+               class_labels(np.asarray(y_val)) if labels is not None else None)
 
     loss_fn = loss_function(loss)
     params = [p for layer in net.layers for p in (layer.W, layer.b)]
@@ -338,7 +347,7 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
                 recording = step % record_every == 0
                 if recording:
                     rec.record(step, trace, grads, net.layers)
-                deltas = opt.step(params, [p for l in range(net.n_layers) for p in (grads.W[l], grads.b[l])])
+                deltas = opt.step(params, [p for l in range(net.n_layers) for p in (grads.grad_W[l], grads.grad_b[l])])
                 if recording:
                     rec.record_update(deltas[0::2])
                 step += 1
@@ -364,7 +373,7 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
         val_loss=epoch_stats[2, :e].copy() if val is not None else np.zeros(0),
         val_accuracy=epoch_stats[3, :e].copy() if val is not None else np.zeros(0),
         diverged_at=diverged_at, reason=reason,
-        layer_names=layer_names(net.n_layers),
+        layer_names=net.layer_names,
         config=dict(epochs=epochs, batch_size=batch_size, lr=opt.lr, optimizer=optimizer,
                     momentum=getattr(opt, "momentum", 0.0), nesterov=bool(nesterov), loss=loss,
                     record_every=record_every, sizes=list(net.sizes),
@@ -414,8 +423,8 @@ def _backward_problem(grads) -> str | None:
     """None if every gradient is finite: dL/db = Σ_n dL/ds is finite only if all of dL/ds is (and
     then so is dL/da, or dL/ds = dL/da ⊙ φ' would not be). A dL/dW that overflowed puts inf into W,
     which the next forward pass (or the end-of-epoch evaluation) finds."""
-    for l in reversed(range(len(grads.b))):
-        if not np.isfinite(grads.b[l]).all():
+    for l in reversed(range(len(grads.grad_b))):
+        if not np.isfinite(grads.grad_b[l]).all():
             return f"gradients of layer {l + 1} overflowed or became NaN"
     return None
 

@@ -22,11 +22,13 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import math
+import numbers
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import data, plots
+from . import _checks, data, plots, theory
 from .mlp import MLP
 from .style import DPI, SLIDE_SIZE, course_style, scheme_color
 from .training import fit
@@ -37,7 +39,12 @@ SCHEMES = ("zeros", "uniform", "normal", "truncated_normal", "xavier_uniform", "
 ACTIVATIONS = ("tanh", "relu", "leaky_relu", "sigmoid", "selu", "elu", "gelu", "identity")
 WIDTHS = (16, 32, 64, 128, 256)
 MAX_DEPTH = 30
+GAINS = (0.25, 4.0)  # the gain slider's range, 2^-2 .. 2^2
+MAX_SEED = 9999
 TRAIN_STEPS = 300
+# train_steps of explore() goes up to this: 300 steps of the largest net (30 x 256) took 21 s on a
+# busy 2-core machine, so 1000 stays around a minute.
+MAX_TRAIN_STEPS = 1000
 TRAIN_LR = 0.003
 PROBE_BATCH = 256  # examples in the probe, the same at every width so that "dead" means the same
 N_CLASSES = 10
@@ -71,11 +78,60 @@ def _with_gain(scheme: str, gain: float):
     return scaled
 
 
+def _int_in(arg: str, value, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{arg} must be an integer from {low} to {high}; got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{arg}={value!r} is out of range; allowed: {low} to {high}")
+    return int(value)
+
+
+def check_controls(**controls) -> dict:
+    """The explorer's controls, checked: each value is one its control can show, else an error.
+
+    depth: an int 1..MAX_DEPTH; width: one of WIDTHS; activation: one of ACTIVATIONS; scheme: one of
+    SCHEMES; gain: a number in GAINS (0.25..4); seed: an int 0..MAX_SEED; train_steps (explore only):
+    an int 0..MAX_TRAIN_STEPS. Nothing is clamped or ignored: an unknown name raises ``TypeError``,
+    a value outside its range ``ValueError``, both naming the control and what it allows.
+    """
+    allowed = [*DEFAULTS, "train_steps"]
+    unknown = [k for k in controls if k not in allowed]
+    if unknown:
+        raise TypeError(f"unknown control {unknown[0]!r}; the explorer's controls are {', '.join(DEFAULTS)}"
+                        " (and train_steps for explore())." + _checks.suggestion(unknown[0], allowed))
+    checked = {}
+    for key, value in controls.items():
+        if key == "depth":
+            checked[key] = _int_in("depth", value, 1, MAX_DEPTH)
+        elif key == "width":
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"width must be one of {', '.join(map(str, WIDTHS))}; got {value!r}")
+            if value not in WIDTHS:
+                raise ValueError(f"width={value!r} is not on the width slider; allowed: {', '.join(map(str, WIDTHS))}")
+            checked[key] = int(value)
+        elif key in ("activation", "scheme"):
+            checked[key] = _checks.choice(key, value, ACTIVATIONS if key == "activation" else SCHEMES)
+        elif key == "gain":
+            gain = _checks.real("gain", value)
+            if not GAINS[0] <= gain <= GAINS[1]:
+                raise ValueError(f"gain={value!r} is out of range; allowed: {GAINS[0]:g} to {GAINS[1]:g}")
+            checked[key] = gain
+        elif key == "seed":
+            checked[key] = _int_in("seed", value, 0, MAX_SEED)
+        else:
+            checked[key] = _int_in("train_steps", value, 0, MAX_TRAIN_STEPS)
+    return checked
+
+
 def network(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULTS["activation"],
             scheme=DEFAULTS["scheme"], gain=DEFAULTS["gain"], *, seed=DEFAULTS["seed"]) -> MLP:
-    """The explorer's network ``[64] + [width] * depth + [10]``, weights ``gain × scheme``."""
-    sizes = [64] + [int(width)] * int(depth) + [N_CLASSES]
-    return MLP(sizes, activation=activation, init=_with_gain(scheme, float(gain)), rng=seed)
+    """The explorer's network ``[64] + [width] * depth + [10]``, weights ``gain × scheme``.
+
+    The arguments are checked by :func:`check_controls`.
+    """
+    c = check_controls(depth=depth, width=width, activation=activation, scheme=scheme, gain=gain, seed=seed)
+    sizes = [64] + [c["width"]] * c["depth"] + [N_CLASSES]
+    return MLP(sizes, activation=c["activation"], init=_with_gain(c["scheme"], c["gain"]), rng=c["seed"])
 
 
 def explore(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULTS["activation"],
@@ -92,18 +148,24 @@ def explore(depth=DEFAULTS["depth"], width=DEFAULTS["width"], activation=DEFAULT
     of batch 64, momentum 0.9, lr :data:`TRAIN_LR`) on the digits, and the figure shows the trained
     network (the theory line still describes the initialisation); the title gives the validation
     accuracy, or says that training diverged (the figure then shows the initialisation).
+    Every control is checked first (:func:`check_controls`); ``fig`` is None or a Figure to draw in.
     """
+    c = check_controls(depth=depth, width=width, activation=activation, scheme=scheme, gain=gain, seed=seed,
+                       train_steps=train_steps)
+    if fig is not None and not isinstance(fig, Figure):
+        raise TypeError(f"fig must be None or a matplotlib Figure; got {type(fig).__name__}")
+    depth, width, activation, scheme, gain, seed, train_steps = c.values()
     net = network(depth, width, activation, scheme, gain, seed=seed)
     X_tr, y_tr, X_val, y_val = _digits()
     status = "at initialisation"
     if train_steps:
-        status, diverged = _train(net, X_tr, y_tr, X_val, y_val, int(train_steps), seed)
+        status, diverged = _train(net, X_tr, y_tr, X_val, y_val, train_steps, seed)
         if diverged:  # its weights are no longer finite: show where it started instead
             net = network(depth, width, activation, scheme, gain, seed=seed)
     X = X_tr[:PROBE_BATCH]
     probe = net.probe(X, rng=seed)
-    prediction = plots.theory_for(scheme, activation, net.sizes, gain=float(gain),
-                                  input_var=float(np.mean(np.square(X, dtype=np.float64))))
+    prediction = theory.predict_for(scheme, activation, net.sizes, gain=gain,
+                                    input_var=float(np.mean(np.square(X, dtype=np.float64))))
     with course_style():
         if fig is None:
             # a fixed layout: constrained layout would cost a third of every redraw
@@ -174,15 +236,20 @@ def explorer(**initial):
     """The live explorer: controls for depth, width, activation, scheme, gain and seed, a button
     that trains the current network for a few hundred steps, and the figure of :func:`explore`.
 
-    ``initial`` overrides :data:`DEFAULTS`. Returns an ``ipywidgets.VBox``: make it the cell's last
+    ``initial`` overrides :data:`DEFAULTS`; like ``.update``, it is checked by :func:`check_controls`
+    (an unknown control or a value its control cannot show raises; nothing is clamped or ignored).
+    Returns an ``ipywidgets.VBox``: make it the cell's last
     expression. With a kernel it is live; without one (a stored notebook opened untrusted, GitHub,
     nbconvert with no widget state) Jupyter shows the PNG of its figure that its display data carry,
     so the stored notebook still shows the default state. ``.update(**controls)`` sets controls as a
     student would (each change redraws) and ``.figure`` is the Figure last drawn (for tests, scripts).
     """
+    if "train_steps" in initial:
+        raise TypeError("train_steps is not a control of the live explorer (its button trains"
+                        f" {TRAIN_STEPS} steps); allowed: {', '.join(DEFAULTS)}")
+    values = {**DEFAULTS, **check_controls(**initial)}
     import ipywidgets as w
 
-    values = {**DEFAULTS, **initial}
     style = {"description_width": "80px"}
     controls = {
         "depth": w.IntSlider(value=values["depth"], min=1, max=MAX_DEPTH, description="depth",
@@ -192,9 +259,10 @@ def explorer(**initial):
         "activation": w.Dropdown(value=values["activation"], options=ACTIVATIONS, description="activation",
                                  style=style),
         "scheme": w.Dropdown(value=values["scheme"], options=SCHEMES, description="scheme", style=style),
-        "gain": w.FloatLogSlider(value=values["gain"], base=2, min=-2, max=2, step=0.125, description="gain",
+        "gain": w.FloatLogSlider(value=values["gain"], base=2, min=math.log2(GAINS[0]), max=math.log2(GAINS[1]),
+                                 step=0.125, description="gain",
                                  readout_format=".3g", continuous_update=False, style=style),
-        "seed": w.BoundedIntText(value=values["seed"], min=0, max=9999, description="seed", style=style,
+        "seed": w.BoundedIntText(value=values["seed"], min=0, max=MAX_SEED, description="seed", style=style,
                                  layout=w.Layout(width="160px")),
     }
     button = w.Button(description=f"train {TRAIN_STEPS} steps", icon="play",
@@ -228,7 +296,13 @@ def explorer(**initial):
     button.on_click(on_train)
 
     def update(**changes):
-        """Set controls as a student would (one redraw per changed control); returns the PNG."""
+        """Set controls as a student would (one redraw per changed control); returns the PNG.
+
+        The values are checked first, all of them, by :func:`check_controls` (``train_steps`` is the
+        button's, not a control)."""
+        if "train_steps" in changes:
+            raise TypeError(f"train_steps is not a control (press .button); allowed: {', '.join(DEFAULTS)}")
+        changes = check_controls(**changes)
         for k, v in changes.items():
             controls[k].value = v
         return image.value

@@ -77,9 +77,9 @@ def test_mlp_gradients_match_finite_differences(activation, loss):
     assert value == pytest.approx(net.loss(X, y, loss=loss), rel=1e-12)
     f = lambda: net.loss(X, y, loss=loss)  # noqa: E731
     for l, layer in enumerate(net.layers):
-        assert relative_error(grads.W[l], central_difference(f, layer.W)) < 1e-6, f"dL/dW of layer {l + 1}"
-        assert relative_error(grads.b[l], central_difference(f, layer.b)) < 1e-6, f"dL/db of layer {l + 1}"
-    assert relative_error(grads.X, central_difference(f, X)) < 1e-6, "dL/dX"
+        assert relative_error(grads.grad_W[l], central_difference(f, layer.W)) < 1e-6, f"dL/dW of layer {l + 1}"
+        assert relative_error(grads.grad_b[l], central_difference(f, layer.b)) < 1e-6, f"dL/db of layer {l + 1}"
+    assert relative_error(grads.grad_X, central_difference(f, X)) < 1e-6, "dL/dX"
 
 
 # --------------------------------------------------------------------------- shapes, dtypes, structure
@@ -112,7 +112,7 @@ def test_float32_is_kept_through_forward_backward_and_update():
     y = np.arange(10) % 3
     assert net.forward(X).dtype == np.float32
     _, grads = net.gradients(X, y)
-    assert all(g.dtype == np.float32 for g in (*grads.W, *grads.b, *grads.pre, *grads.act, grads.X))
+    assert all(g.dtype == np.float32 for g in (*grads.grad_W, *grads.grad_b, *grads.grad_pre, *grads.grad_act, grads.grad_X))
     p = net.probe(X, y)
     assert all(a.dtype == np.float32 for a in (*p.pre, *p.act, *p.grad_pre, *p.grad_act, *p.grad_W, *p.grad_b))
     for optimizer in ("sgd", "adam"):
@@ -178,11 +178,11 @@ def test_trace_and_backward_reuse_buffers_without_changing_results():
     fresh_t, fresh_b = net.trace(X2), net.backward(net.trace(X2), g2)
     t2 = net.trace(X2, out=t1)
     b2 = net.backward(t2, g2, out=b1)
-    assert t2.pre[1] is t1.pre[1] and b2.W[0] is b1.W[0]                   # the same arrays, reused
+    assert t2.pre[1] is t1.pre[1] and b2.grad_W[0] is b1.grad_W[0]                   # the same arrays, reused
     for name in ("pre", "act"):
         for u, v in zip(getattr(t2, name), getattr(fresh_t, name)):
             np.testing.assert_array_equal(u, v)
-    for name in ("W", "b", "pre", "act"):
+    for name in ("grad_W", "grad_b", "grad_pre", "grad_act"):
         for u, v in zip(getattr(b2, name), getattr(fresh_b, name)):
             np.testing.assert_array_equal(u, v)
     t3 = net.trace(X2[:4], out=t2)                                          # another batch size: fresh
@@ -321,5 +321,5 @@ def test_bad_inputs_to_forward_probe_and_losses():
         net.loss(X, np.zeros(5, dtype=int), loss="hinge")
     with raises(TypeError, "rng"):
         net.probe(X, rng=1.5)
-    with raises(ValueError, "which", "'grad'"):
+    with raises(ValueError, "kind", "'grad'"):
         net.probe(X).std("grad")

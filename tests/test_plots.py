@@ -20,7 +20,7 @@ import pytest
 from matplotlib.collections import QuadMesh
 from matplotlib.patches import StepPatch
 
-from nninit import data, plots, style
+from nninit import data, plots, style, theory
 from nninit.mlp import MLP
 from nninit.training import fit
 
@@ -101,6 +101,14 @@ def test_fallback_colour_is_deterministic_and_from_the_palette():
         return np.zeros(shape)
 
     assert style.scheme_color(my_init) == style.scheme_color("my_init")
+
+
+def test_other_names_never_wear_a_scheme_or_activation_colour():
+    taken = {c.upper() for c in (*style.SCHEME_COLORS.values(), *style.ACTIVATION_COLORS.values())}
+    assert not taken & {c.upper() for c in style.FALLBACK_COLORS}
+    names = ["std 0.01 (too small)", "std 1/√n", "std 1 (too large)", "he_normal"]
+    colors = [s["color"] for s in style.series_styles(names)]
+    assert colors[:3] == list(style.FALLBACK_COLORS[:3]) and colors[3] == style.SCHEME_COLORS["he_normal"]
 
 
 def test_series_styles_tell_apart_schemes_that_share_a_colour():
@@ -195,19 +203,19 @@ def test_bad_kind_is_named():
 
 def test_std_vs_depth_theory_beside_each_scheme(relu_probes):
     sizes = relu_probes["he_normal"].sizes
-    predictions = {s: plots.theory_for(s, "relu", sizes, input_var=1.0) for s in relu_probes}
+    predictions = {s: theory.predict_for(s, "relu", sizes, input_var=1.0) for s in relu_probes}
     fig = plots.std_vs_depth(relu_probes, kind="pre", predictions=predictions)
     (ax,) = fig.get_axes()
     assert ax.get_yscale() == "log"
     solid = [l for l in ax.get_lines() if l.get_linestyle() == "-" and len(l.get_xdata()) == 12]
     dashed = [l for l in ax.get_lines() if l.get_linestyle() == "--" and len(l.get_xdata()) == 12]
     assert len(solid) == len(dashed) == 2
-    for scheme, line, theory in zip(relu_probes, solid, dashed):
+    for scheme, line, predicted in zip(relu_probes, solid, dashed):
         color = matplotlib.colors.to_hex(style.scheme_color(scheme))
-        assert matplotlib.colors.to_hex(line.get_color()) == color == matplotlib.colors.to_hex(theory.get_color())
+        assert matplotlib.colors.to_hex(line.get_color()) == color == matplotlib.colors.to_hex(predicted.get_color())
         measured = np.std(relu_probes[scheme].pre[0], dtype=np.float64)
         assert np.isclose(line.get_ydata()[0], measured)
-        assert np.allclose(theory.get_ydata(), predictions[scheme].pre_std[:12])
+        assert np.allclose(predicted.get_ydata(), predictions[scheme].pre_std[:12])
     # He keeps the signal, Xavier halves its variance per layer: the plot must say so
     he, xavier = solid[1].get_ydata(), solid[0].get_ydata()
     assert he[-1] / he[0] > 0.2 and xavier[-1] / xavier[0] < 0.05
@@ -248,7 +256,7 @@ def test_histogram_heatmap_columns_are_recorded_steps(trained):
 
 def test_histogram_heatmap_of_gradients(trained):
     runs, _ = trained
-    fig = plots.histogram_heatmap(runs["xavier_normal"], "grad", layers=[2])
+    fig = plots.histogram_heatmap(runs["xavier_normal"], "grad_act", layers=[2])
     assert "dL/da" in fig.get_axes()[0].get_ylabel()
     with pytest.raises(ValueError, match="act, grad"):
         plots.histogram_heatmap(runs["xavier_normal"], "pre")
@@ -339,3 +347,17 @@ def test_panels_for_a_notebooks_own_figures():
     assert fig._suptitle.get_text() == "three" and fig._suptitle.get_fontsize() >= 12
     fig, ax = plots.panels(1)
     assert ax.figure is fig
+
+
+def test_panels_keep_the_course_style_for_what_is_drawn_later():
+    fig, (left, right) = plots.panels(2)
+    line, = left.plot([0, 1], [0, 1])                    # drawn after panels() returned, no `with`
+    right.set_title("later")
+    legend = left.legend(["x"])
+    assert line.get_linewidth() == style.COURSE_RC["lines.linewidth"] != matplotlib.rcParamsDefault["lines.linewidth"]
+    assert right.title.get_fontsize() == style.COURSE_RC["axes.titlesize"]
+    assert legend.get_texts()[0].get_fontsize() == style.COURSE_RC["legend.fontsize"]
+    assert matplotlib.rcParams["lines.linewidth"] == matplotlib.rcParamsDefault["lines.linewidth"]  # no leak
+    # a plot function's own figure keeps the style too, for what a notebook adds to it
+    extra, = plots.gain_sweep([1, 2], [0.5, 0.6]).get_axes()[0].plot([1, 2], [0.5, 0.5])
+    assert extra.get_linewidth() == style.COURSE_RC["lines.linewidth"]

@@ -75,7 +75,7 @@ def test_sgd_momentum_and_nesterov_follow_their_formulas():
         v = [np.zeros_like(p) for p in params]
         for _ in range(2):
             _, g = ref.gradients(X, y)
-            grads = [d for l in range(ref.n_layers) for d in (g.W[l], g.b[l])]
+            grads = [d for l in range(ref.n_layers) for d in (g.grad_W[l], g.grad_b[l])]
             for p, vi, gi in zip(params, v, grads):
                 vi *= 0.9
                 vi -= 0.1 * gi
@@ -92,8 +92,8 @@ def test_first_adam_step_moves_each_weight_by_lr():
     before = net.layers[0].W.copy()
     _, g = net.gradients(X, y)
     fit(net, X, y, epochs=1, batch_size=30, lr=1e-3, optimizer="adam", rng=0)
-    big = np.abs(g.W[0]) > 1e-4
-    np.testing.assert_allclose((net.layers[0].W - before)[big], -1e-3 * np.sign(g.W[0][big]), rtol=1e-3)
+    big = np.abs(g.grad_W[0]) > 1e-4
+    np.testing.assert_allclose((net.layers[0].W - before)[big], -1e-3 * np.sign(g.grad_W[0][big]), rtol=1e-3)
 
 
 # --------------------------------------------------------------------------- symmetry, reproducibility
@@ -169,14 +169,14 @@ def test_history_shapes_and_record_steps():
     n_steps = 3 * math.ceil(100 / 16)                                  # 7 steps per epoch, last batch of 4
     assert h.n_steps == n_steps and h.loss.shape == h.accuracy.shape == (n_steps,)
     np.testing.assert_array_equal(h.record_steps, np.arange(0, n_steps, 5))
-    for name in ("act_mean", "act_std", "grad_mean", "grad_std", "saturated", "dead", "grad_W_norm",
+    for name in ("act_mean", "act_std", "grad_act_mean", "grad_act_std", "saturated", "dead", "grad_W_norm",
                  "update_ratio"):
         assert getattr(h, name).shape == (h.n_records, 3), name
-    assert h.act_hist.shape == h.grad_hist.shape == (h.n_records, 3, N_BINS)
+    assert h.act_hist.shape == h.grad_act_hist.shape == (h.n_records, 3, N_BINS)
     assert h.hist_edges.shape == (N_BINS + 1,)
     assert h.hist_edges[0] == pytest.approx(1e-8) and h.hist_edges[-1] == pytest.approx(1e4)
     np.testing.assert_allclose(h.act_hist.sum(axis=2), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(h.grad_hist.sum(axis=2), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(h.grad_act_hist.sum(axis=2), 1.0, rtol=1e-12)
     for name in ("epoch_end_step", "train_loss", "train_accuracy", "val_loss", "val_accuracy"):
         assert getattr(h, name).shape == (3,), name
     np.testing.assert_array_equal(h.epoch_end_step, [7, 14, 21])
@@ -215,8 +215,8 @@ def test_recorded_statistics_match_the_probe_at_step_0():
     h = fit(net, X, y, epochs=1, batch_size=64, lr=0.1, rng=0)
     np.testing.assert_allclose(h.act_mean[0], p.mean("act"), rtol=1e-9)
     np.testing.assert_allclose(h.act_std[0], p.std("act"), rtol=1e-9)
-    np.testing.assert_allclose(h.grad_mean[0], p.mean("grad_act"), rtol=1e-9, atol=1e-15)
-    np.testing.assert_allclose(h.grad_std[0], p.std("grad_act"), rtol=1e-9)
+    np.testing.assert_allclose(h.grad_act_mean[0], p.mean("grad_act"), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(h.grad_act_std[0], p.std("grad_act"), rtol=1e-9)
     np.testing.assert_allclose(h.grad_W_norm[0], [np.linalg.norm(g) for g in p.grad_W], rtol=1e-9)
     # plain SGD: ΔW = −lr·dL/dW, so std(ΔW)/std(W) = lr·std(dL/dW)/std(W)
     np.testing.assert_allclose(h.update_ratio[0], [0.1 * g.std() / s for g, s in zip(p.grad_W, w_std)], rtol=1e-9)
