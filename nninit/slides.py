@@ -257,8 +257,10 @@ _FONTS_KEY = "@deathbeds/jupyterlab-fonts"  # jupyterlab-slideshow styles notebo
 _LIVE_DECK_STYLE = {
     "styles": {
         "": {
+            # jupyterlab-fonts writes a cell's tags into data-jpf-cell-tags (",tag1,tag2,"); no comma
+            # in the selector, since its style compiler (JSS) splits selectors at commas
             "body[data-jp-deck-mode='presenting'] & "
-            f"[data-jpf-cell-tags*=',{HIDE_INPUT_TAG},'] .jp-Cell-inputWrapper": {"display": "none"},
+            f"[data-jpf-cell-tags*='{HIDE_INPUT_TAG}'] .jp-Cell-inputWrapper": {"display": "none"},
         }
     }
 }

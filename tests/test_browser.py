@@ -455,6 +455,8 @@ def test_pdf_handouts_have_one_page_per_slide(browser, tmp_path):
     expected = slides.count_slides(nbformat.read(notebook, as_version=4))
     print(f"\n{pdf.name}: {pages} pages, {len(data) / 1e6:.1f} MB, in {time.perf_counter() - start:.1f} s")
     assert pages == expected, f"{pages} PDF pages for {expected} slides"
+    boxes = {tuple(float(v) for v in box.split()) for box in re.findall(rb"/MediaBox\s*\[([^\]]*)\]", data)}
+    assert boxes and all(abs((x1 - x0) / (y1 - y0) - 16 / 9) < 0.01 for x0, y0, x1, y1 in boxes), boxes
 
 
 @pytest.mark.parametrize("name", DECK_NAMES)
