@@ -693,8 +693,8 @@ def test_live_deck_shows_the_explorer_live_and_space_moves_on(lab_page):
         _shot(page, "lab", "deck-2-explorer-after-slider.png")
 
         index = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex")
-        cell.locator(".jp-InputPrompt, .jp-Cell-outputWrapper").first.click(position={"x": 2, "y": 2})
-        page.keyboard.press("Escape")
+        # the keys go to the deck once the slider lets go of the focus (the active cell takes it)
+        page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCell.node.focus()")
         page.keyboard.press("Space")
         page.wait_for_function(
             "i => window.jupyterapp.shell.currentWidget.content.activeCellIndex > i", arg=index)
