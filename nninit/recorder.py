@@ -61,13 +61,9 @@ STATS = ("act_mean", "act_std", "grad_act_mean", "grad_act_std", "saturated", "d
 BYTES_PER_RECORD_PER_LAYER = 8 * len(STATS) + 2 * 8 * N_BINS  # 832
 
 
-def _keys(values32: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """The top 16 bits of every entry of a C-contiguous float32 array (its bfloat16 bits)."""
-    high = values32.view(np.uint16)[..., _HIGH_HALF]
-    if out is None:
-        return np.ascontiguousarray(high)
-    out[...] = high
-    return out
+def _keys(values32: np.ndarray) -> np.ndarray:
+    """The top 16 bits of every entry of a C-contiguous float32 array (its bfloat16 bits), a view."""
+    return values32.view(np.uint16)[..., _HIGH_HALF]
 
 
 def _bins(values) -> np.ndarray:
@@ -181,7 +177,6 @@ class _SideBySide:
             # uint16 while that fits (fast to add and to count), else an intp
             index_type = np.uint16 if len(arrays) * N_BINS <= 1 << 16 else np.intp
             self._first_bin = np.repeat(np.arange(len(arrays)) * N_BINS, widths).astype(index_type)
-            self._keys = np.empty(self.buffer.shape, dtype=np.uint16)
             self._index = np.empty(self.buffer.shape, dtype=index_type)
         for a, lo, hi in zip(arrays, self.starts[:-1], self.starts[1:]):
             self.buffer[:, lo:hi] = a
@@ -190,7 +185,7 @@ class _SideBySide:
     def histograms(self) -> np.ndarray:
         """(n_arrays, N_BINS): the fraction of each array's |values| in each bin."""
         values32 = self.buffer if self.buffer.dtype == np.float32 else self.buffer.astype(np.float32)
-        keys = _keys(values32, out=self._keys)
+        keys = _keys(values32)
         if self._index.dtype == np.uint16:
             np.take(_BIN_OF_KEY, keys, out=self._index, mode="clip")
         else:
