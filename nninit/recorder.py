@@ -109,6 +109,10 @@ class Recorder:
         self.hist = {kind: np.zeros((n_records, L, N_BINS)) for kind in ("act", "grad_act")}
         self.n = 0
         self._w_std = None
+        # hidden layers whose act is not φ(pre) get no saturated or dead share (optional
+        # net.phi_layers, docs/engine.md: a residual net's stream sites, for one)
+        phi = set(getattr(net, "phi_layers", range(L - 1)))
+        self._no_phi = [l for l in range(L - 1) if l not in phi]
         self._values = _SideBySide()                # a_1..a_L, then dL/da_1..dL/da_L
         self._pre = _SideBySide()                   # s_1..s_{L-1}, for dead units
 
@@ -138,6 +142,7 @@ class Recorder:
             dead = self.activation.dead_units(self._pre.copy_in(trace.pre[:-1]))
             per_layer = np.add.reduceat(dead, self._pre.starts[:-1], dtype=np.float64)
             s["dead"][r, hidden] = per_layer / np.diff(self._pre.starts)
+        s["saturated"][r, self._no_phi] = s["dead"][r, self._no_phi] = np.nan
         for l in range(L):
             gW = grads.params(l).get("W")
             if gW is not None:
