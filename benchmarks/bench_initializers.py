@@ -1,7 +1,7 @@
 """Initializer speed: nninit against the raw numpy draw it wraps, and the article's loop.
 
 Run by hand:  python benchmarks/bench_initializers.py
-Targets (design): he_normal within 1.2x of rng.standard_normal + scaling on 4096x4096; the vectorised
+Targets: he_normal within 1.2x of rng.standard_normal + scaling on 4096x4096; the vectorised
 random_init at least 100x faster than the article's element-by-element loop (400 -> 25 layer).
 """
 

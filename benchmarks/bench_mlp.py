@@ -143,9 +143,11 @@ def main(argv=None):
     parser.add_argument("--depth", type=int, default=8)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--threads", type=int, default=None,
-                        help="threads for numpy's BLAS (needs threadpoolctl) and torch; default: as installed")
+                        help="threads for numpy's BLAS (needs threadpoolctl) and torch;"
+                             " default: as installed")
     parser.add_argument("--recording", action="store_true",
-                        help="only the recording overhead at the course's sizes (width 64/128, depth 8/30, batch 64)")
+                        help="only the recording overhead at the course's sizes"
+                             " (width 64/128, depth 8/30, batch 64)")
     parser.add_argument("--cpu-time", action="store_true",
                         help="time CPU seconds of this process instead of the wall clock")
     args = parser.parse_args(argv)
@@ -199,7 +201,8 @@ def main(argv=None):
     for name, t in results.items():
         print(f"{name:16s}{t * 1e3:10.3f}{ours / t:16.2f}{targets.get(name, ''):>10s}")
     extra = results["nninit + record"] - ours
-    print(f"\nrecording costs {extra * 1e3:.3f} ms per recorded step: +{extra / ours:.0%} of a step when every"
+    print(f"\nrecording costs {extra * 1e3:.3f} ms per recorded step: +{extra / ours:.0%} of a step when"
+          " every"
           f" step is recorded, +{extra / ours / 10:.1%} with fit's default record_every=10")
 
 

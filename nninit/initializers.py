@@ -1,6 +1,6 @@
 """Weight initializers: plain functions ``name(shape, *, rng=None, dtype=None, **hyper) -> ndarray``.
 
-Conventions (see the design):
+Conventions (docs/conventions.md):
 
 * A dense weight has shape ``(fan_in, fan_out)`` and a layer computes ``y = x @ W + b``. A convolution
   kernel is ``(*receptive_field, in, out)`` (Keras/JAX layout). For PyTorch's ``(out, in, *k)`` pass

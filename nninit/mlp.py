@@ -23,8 +23,12 @@ Everything is vectorised over examples and units: there is no Python loop but th
 Arrays keep the network's dtype (float32 by default, float64 on request) through forward, backward
 and the update.
 
->>> net = MLP([2, 64, 64, 3], activation="relu", init="he_normal", rng=0)   # doctest: +SKIP
+>>> from nninit import data
+>>> X, y = data.spirals(n=60, classes=3, rng=0)
+>>> net = MLP([2, 64, 64, 3], activation="relu", init="he_normal", rng=0)
 >>> probe = net.probe(X, y)                       # every layer's s, a, dL/ds, dL/da, dL/dW at once
+>>> [a.shape for a in probe.act]
+[(60, 64), (60, 64), (60, 3)]
 """
 
 from __future__ import annotations
@@ -239,8 +243,9 @@ class Probe:
             if not relative:
                 return stds
             if not kind.startswith("grad_"):
-                raise ValueError(f"relative=True is for the gradient kinds (grad_pre, grad_act, grad_W,"
-                                 f" grad_b), which it divides by the output layer's std of dL/ds; got kind={kind!r}")
+                raise ValueError("relative=True is for the gradient kinds (grad_pre, grad_act, grad_W,"
+                                 " grad_b), which it divides by the output layer's std of dL/ds;"
+                                 f" got kind={kind!r}")
             return stds / np.std(self.grad_pre[-1], dtype=np.float64)
 
     def mean(self, kind: str) -> np.ndarray:

@@ -118,7 +118,8 @@ def _pick_layers(n_layers: int, layers, max_shown: int, *, hidden_only: bool = T
         chosen = [int(l) for l in ([layers] if np.isscalar(layers) else layers)]
         bad = [l for l in chosen if not 1 <= l <= n_layers]
         if bad:
-            raise ValueError(f"layers={layers!r}: layer numbers run from 1 to {n_layers} (the output); got {bad}")
+            raise ValueError(f"layers={layers!r}: layer numbers run from 1 to {n_layers} (the output);"
+                             f" got {bad}")
         return [l - 1 for l in chosen]
     if n <= max_shown:
         return list(range(n))
@@ -149,7 +150,8 @@ def _unit_stats(probe, kind: str, index: int, act) -> dict:
              "nonfinite": nonfinite}
     is_hidden = index < len(probe.pre) - 1
     if act is not None and is_hidden and kind in ("pre", "act"):
-        shares = {"saturated": act.saturated_share(probe.act[index]), "dead": act.dead_share(probe.pre[index])}
+        shares = {"saturated": act.saturated_share(probe.act[index]),
+                  "dead": act.dead_share(probe.pre[index])}
         stats.update((k, v) for k, v in shares.items() if not math.isnan(v))
     return stats
 
@@ -221,9 +223,9 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
     x-range (all its layers' values, far outliers aside), so a layer whose signal has collapsed shows
     as a spike at 0 and an exploding one fills the axis. Under each panel: its mean and std and, for
     pre-activations and activations, the share of saturated values and of dead units (pre-activation
-    <= 0 for every example, as ``History.dead``; ``activation`` defaults to the one the probe records). Exact zeros
-    (ReLU's) are left out of the bars and their share is written instead. y: % of the layer's values.
-    The figure is 16:9 for up to two rows and grows 3.6 in per row beyond.
+    <= 0 for every example, as ``History.dead``; ``activation`` defaults to the one the probe
+    records). Exact zeros (ReLU's) are left out of the bars and their share is written instead.
+    y: % of the layer's values. The figure is 16:9 for up to two rows and grows 3.6 in per row beyond.
     """
     kinds = _as_kinds(kinds)
     n_layers = len(probe.pre)
@@ -265,7 +267,8 @@ def _default_title(probe, act) -> str:
         parts.append(act.name)
     if sizes:
         parts.append(f"{len(sizes) - 2} hidden layers of {max(sizes[1:-1], default=sizes[-1])}")
-    return "per-layer distributions at one forward/backward pass" + (f" ({', '.join(parts)})" if parts else "")
+    details = f" ({', '.join(parts)})" if parts else ""
+    return "per-layer distributions at one forward/backward pass" + details
 
 
 @in_course_style
@@ -335,9 +338,9 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     ``probes``: ``{label: Probe}`` (labels are scheme names, which fix the colours) or one Probe.
     ``kind``: ``"pre"``, ``"act"``, ``"grad_pre"`` or ``"grad_act"``; gradient stds are divided by the
     output layer's std of dL/ds (the theory's normalisation). ``predictions``: ``{label: Prediction}``
-    from :func:`nninit.theory.predict_for` / :func:`nninit.theory.predict` (``pre_std``, ``act_std``, ``act_mean``,
-    ``grad_pre_std``). ``show_mean``: a second panel with the mean (linear y) beside the std; its
-    axis reaches one std beyond the means, so that noise in a mean of ~0 is not blown up.
+    from :func:`nninit.theory.predict_for` / :func:`nninit.theory.predict` (``pre_std``, ``act_std``,
+    ``act_mean``, ``grad_pre_std``). ``show_mean``: a second panel with the mean (linear y) beside
+    the std; its axis reaches one std beyond the means, so that noise in a mean of ~0 is not blown up.
     A scheme whose std is 0 (zeros) cannot sit on a log axis; its legend entry says so.
     ``ax``: an Axes (or two, with ``show_mean``) to draw into; ``legend=False`` leaves the legend out.
     """
@@ -428,11 +431,12 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
     of log10|value| (``History.act_hist`` or ``History.grad_act_hist``), colour on a log scale; under
     each, the share of dead units and of saturated values over training.
 
-    ``kind``: ``"act"`` (activations a) or ``"grad_act"`` (gradients dL/da). ``layers``: 1-based; by default at most
-    ``max_layers`` hidden layers. The recorder's lowest bin holds every value below its second edge
-    (1.8e-8), zeros included (half of a ReLU layer's values): not a log10 value, so it is drawn
-    under the map as a dashed line ("zeros") beside the dead and saturated shares, not as a band in
-    it. One y-range for all layers: the decades any of them ever uses, one decade of margin.
+    ``kind``: ``"act"`` (activations a) or ``"grad_act"`` (gradients dL/da). ``layers``: 1-based;
+    by default at most ``max_layers`` hidden layers. The recorder's lowest bin holds every value
+    below its second edge (1.8e-8), zeros included (half of a ReLU layer's values): not a log10
+    value, so it is drawn under the map as a dashed line ("zeros") beside the dead and saturated
+    shares, not as a band in it. One y-range for all layers: the decades any of them ever uses,
+    one decade of margin.
     """
     _checks.choice("kind", kind, ("act", "grad_act"))
     hist = np.asarray(getattr(history, f"{kind}_hist"), dtype=np.float64)
@@ -486,7 +490,7 @@ def _step_edges(steps: np.ndarray) -> np.ndarray:
     return np.concatenate([[steps[0] - (mids[0] - steps[0])], mids, [steps[-1] + (steps[-1] - mids[-1])]])
 
 
-def _occupied_range(hist_layer: np.ndarray, log_edges: np.ndarray, floor: float = 1e-4) -> tuple[float, float]:
+def _occupied_range(hist_layer: np.ndarray, log_edges: np.ndarray, floor: float = 1e-4) -> tuple:
     """The y-range of the bins that ever hold a share >= ``floor`` (the colour scale's bottom), with
     one decade of margin, so that the picture is not a thin stripe in a 12-decade axis."""
     used = np.flatnonzero(hist_layer.max(axis=0) >= floor)
@@ -573,7 +577,7 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
         ax_loss.plot(steps, smoothed, label=name, color=style["color"], marker=style.get("marker"),
                      markevery=max(1, loss.size // 8))
         a_steps, acc, what = _accuracy_series(h)
-        if h.diverged_at is None or what != "mini-batch (smoothed)":  # no accuracy of a run that broke at once
+        if h.diverged_at is None or what != "mini-batch (smoothed)":  # none for a run that broke at once
             acc_what.add(what)
             ax_acc.plot(a_steps, acc, color=style["color"],
                         marker=style.get("marker", "o" if acc.size <= 30 else None))

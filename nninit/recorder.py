@@ -132,10 +132,12 @@ class Recorder:
         hidden = slice(0, L - 1)
         if self.activation.saturated is not None:
             flat_tail = self.activation.saturated(both[:, : starts[L - 1]]).sum(axis=0)
-            s["saturated"][r, hidden] = np.add.reduceat(flat_tail, starts[: L - 1], dtype=np.float64) / counts[hidden]
+            per_layer = np.add.reduceat(flat_tail, starts[: L - 1], dtype=np.float64)
+            s["saturated"][r, hidden] = per_layer / counts[hidden]
         if self.activation.rectifier and L > 1:
             dead = self.activation.dead_units(self._pre.copy_in(trace.pre[:-1]))
-            s["dead"][r, hidden] = np.add.reduceat(dead, self._pre.starts[:-1], dtype=np.float64) / np.diff(self._pre.starts)
+            per_layer = np.add.reduceat(dead, self._pre.starts[:-1], dtype=np.float64)
+            s["dead"][r, hidden] = per_layer / np.diff(self._pre.starts)
         for l in range(L):
             gW = grads.params(l).get("W")
             if gW is not None:

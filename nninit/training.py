@@ -15,10 +15,10 @@ What a network must provide to be trained and probed this way is written in ``do
 >>> from nninit import MLP, data
 >>> X, y = data.spirals(n=90, classes=3, rng=0)
 >>> history = fit(MLP([2, 16, 3], rng=0), X, y, epochs=3, batch_size=30, lr=0.1, rng=0)
->>> history
-History(9 steps, 3 epochs, 1 records of 2 layers, final loss 1.066; finished)
->>> history.act_std.shape            # (n_records, n_layers): std of each layer's activations
-(1, 2)
+>>> history.n_steps, history.act_std.shape   # 3 epochs of 3 batches; one record (step 0), 2 layers
+(9, (1, 2))
+>>> bool(history.train_loss[-1] < history.train_loss[0])
+True
 """
 
 from __future__ import annotations
@@ -113,7 +113,8 @@ class History:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
 
     def __repr__(self) -> str:
-        end = "finished" if self.diverged_at is None else f"diverged at step {self.diverged_at}: {self.reason}"
+        end = ("finished" if self.diverged_at is None
+               else f"diverged at step {self.diverged_at}: {self.reason}")
         last = f", final loss {self.loss[-1]:.4g}" if len(self.loss) else ""
         return (f"History({self.n_steps} steps, {len(self.train_loss)} epochs, {self.n_records} records"
                 f" of {len(self.layer_names)} layers{last}; {end})")
@@ -135,7 +136,6 @@ class _Data:
     def __len__(self) -> int:
         return len(self.X)
 
-
 def _check_net(net) -> None:
     missing = [name for name in NET_INTERFACE if not hasattr(net, name)]
     if missing:
@@ -147,7 +147,8 @@ def _checked_data(net, loss: str, X, y, arg: str = "X") -> _Data:
     """(X, y) checked against ``net`` and ``loss``; ``arg`` names X in messages ("X" or "X_val")."""
     X = net.check_input(X, arg)
     if not np.all(np.isfinite(X)):
-        raise ValueError(f"{arg} must be finite; it holds NaN or inf (after conversion to the network's dtype)")
+        raise ValueError(f"{arg} must be finite; it holds NaN or inf"
+                         " (after conversion to the network's dtype)")
     y_arg = "y" + arg[1:]
     n_out = net.sizes[-1]
     t = targets(loss, y, X.shape[0], n_out, arg=y_arg)
@@ -353,7 +354,8 @@ def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nes
                     value = step(train.X[idx], train.t[idx], record)
                     log.step(value, step.output, None if train.labels is None else train.labels[idx])
                 train_loss, train_accuracy = _evaluate(net, train, step.loss_fn)
-                val_loss, val_accuracy = _evaluate(net, val, step.loss_fn) if val is not None else (np.nan, np.nan)
+                no_val = (math.nan, math.nan)
+                val_loss, val_accuracy = no_val if val is None else _evaluate(net, val, step.loss_fn)
                 log.end_epoch(train_loss=train_loss, train_accuracy=train_accuracy, val_loss=val_loss,
                               val_accuracy=val_accuracy)
                 if not math.isfinite(train_loss):

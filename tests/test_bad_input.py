@@ -1,5 +1,5 @@
-"""One test per class of bad input (issue 10): each asserts the exception type and that the message
-names the argument, for the calls the issue quotes and others of the same class; no warning may
+"""One test per class of bad input: each asserts the exception type and that the message
+names the argument, for the calls known to have gone wrong and others of the same class; no warning may
 escape on the way (tests/errors.py turns warnings into errors).
 
 The property tests (tests/test_properties*.py) draw many more such calls at random.

@@ -1,4 +1,4 @@
-"""The package as a user meets it: the names the design fixes, and a light `import nninit`."""
+"""The package as a user meets it: the public names the course relies on, and a light `import nninit`."""
 
 import subprocess
 import sys
