@@ -631,3 +631,88 @@ def check_my_orthogonal(fn) -> Feedback:
                                "diagonal entry (np.sign(np.diag(R))).")
     return Feedback(True, "a Haar-random orthogonal matrix, as nninit.orthogonal, "
                           "torch.nn.init.orthogonal_ draw.")
+
+
+# --------------------------------------------------------------------------- 08 in practice
+
+
+def check_initial_loss(answer, classes=100) -> Feedback:
+    """The softmax cross-entropy of all-zero logits over ``classes`` classes: ln C."""
+    classes = _checks.positive_int("classes", classes)
+    if classes < 2:
+        raise ValueError(f"classes must be at least 2; got {classes!r}")
+    return _number(answer, math.log(classes),
+                   hint="with equal logits softmax gives every class the same probability; "
+                        "the loss is −log of it.",
+                   why="L = −log(1/C) = ln C: the loss of a net that knows nothing yet.")
+
+
+def _prior(arg, prior) -> np.ndarray:
+    try:
+        p = np.asarray(prior, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{arg} must be a list of class shares summing to 1; got {prior!r}") from None
+    if p.ndim != 1 or p.size < 2 or not np.all(p > 0) or abs(p.sum() - 1) > 1e-9:
+        raise ValueError(f"{arg} must be at least two positive class shares summing to 1; got {prior!r}")
+    return p
+
+
+def check_prior_loss(answer, prior=(0.7, 0.2, 0.1)) -> Feedback:
+    """The step-0 loss of a net whose logits are the output bias b = log(prior): the prior's entropy."""
+    p = _prior("prior", prior)
+    return _number(answer, float(-(p * np.log(p)).sum()),
+                   hint="softmax(log p) = p, and each example of class k costs −log p_k; "
+                        "average over the classes' shares.",
+                   why="L₀ = −Σ p_k log p_k = H(p), the best a constant prediction can do.")
+
+
+def check_gpt2_std(answer, n_layer=24) -> Feedback:
+    """GPT-2's init std of a residual projection: 0.02 / √(2·n_layer)."""
+    n_layer = _checks.positive_int("n_layer", n_layer)
+    return _number(answer, 0.02 / math.sqrt(2 * n_layer),
+                   hint="count the residual branches that add to the stream: two per layer "
+                        "(attention and MLP).",
+                   why="0.02/√(2·n_layer): the stream's variance then grows by at most a constant "
+                       "factor with depth.")
+
+
+def check_residual_growth(answer, blocks=64) -> Feedback:
+    """std(x_B)/std(x_0) of a ReLU/He residual stream with α = 1/√B: √((1 + 1/B)^B)."""
+    blocks = _checks.positive_int("blocks", blocks)
+    return _number(answer, math.sqrt((1 + 1 / blocks) ** blocks),
+                   hint="each block multiplies the variance by 1 + α²; multiply B of them, then "
+                        "take the square root (a std).",
+                   why="√((1 + 1/B)^B) < √e ≈ 1.65 for any depth: the 1/√B branch scale bounds the growth.")
+
+
+def check_output_bias(fn) -> Feedback:
+    """Code: ``output_bias(y, n_classes)``, the output bias (n_classes,) that makes a net whose logits
+    are that bias predict the class prior of the labels ``y``: any b with softmax(b) = the shares of
+    the classes in y (log p, up to a constant added to every entry, which softmax ignores).
+
+    Called on two fixed label arrays (a class may be rare, none is absent); softmax(b) must match the
+    shares to 1e-6. Deterministic: no false alarms.
+    """
+    if (missing := _code(fn, "output_bias", "(y, n_classes)")) is not None:
+        return missing
+    for n_classes, counts in ((3, (70, 20, 10)), (10, (400, 200, 100, 90, 80, 60, 40, 20, 8, 2))):
+        y = np.repeat(np.arange(n_classes), counts)
+        np.random.default_rng(n_classes).shuffle(y)
+        result, bad = _call(fn, y, n_classes)
+        if bad is not None:
+            return bad
+        b, bad = _array(result, "a bias vector (n_classes,)", (n_classes,))
+        if bad is not None:
+            return bad
+        prior = np.asarray(counts, dtype=np.float64) / sum(counts)
+        e = np.exp(b - b.max())
+        p = e / e.sum()
+        if not np.allclose(p, prior, rtol=1e-6, atol=1e-12):
+            if np.allclose(b, prior, rtol=1e-6):
+                return Feedback(False, "The bias equals the shares themselves; softmax exponentiates it. "
+                                       "Hint: which b gives softmax(b) = p?")
+            return Feedback(False, f"With {n_classes} classes softmax(b) is {np.round(p, 3)}, "
+                                   "not the classes' "
+                                   "shares in y. Hint: count each class (np.bincount), divide by len(y), and "
+                                   "undo the exponential of softmax.")
+    return Feedback(True, "b = log p: softmax(b) = p, and the initial loss is the prior's entropy H(p).")

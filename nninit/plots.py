@@ -21,6 +21,11 @@ Functions (each one figure):
 - :func:`update_ratios` — log10 of std(ΔW)/std(W) per layer over training, with the 1e-3 rule of thumb.
 - :func:`decision_boundaries` — 2-D data, one panel per scheme, the predicted class everywhere.
 - :func:`gain_sweep` — final accuracy (or the last layer's std) against the init gain, theory marked.
+- :func:`side_by_side` — any of the above, one panel per probe or history (or a grid of rows), on
+  shared axes if asked: one call for a comparison.
+- :func:`std_panels` — :func:`std_vs_depth` of several fields (forward, backward...) side by side.
+- :func:`seed_spread` — thin lines for more random nets and a ×/÷ band around a prediction, added to
+  a :func:`std_vs_depth` axis.
 - :func:`panels` — a course figure with axes side by side, for a notebook's own drawing.
 
 Layer numbers in arguments and titles are 1-based as in ``History.layer_names``: layer 1 is the first
@@ -45,7 +50,7 @@ from . import activations as _activations
 from .formatting import (ZERO_SHARE_SHOWN, compact_ticks, fmt, label_log_axis, log_safe, stats_lines,
                          widen_log_axis)
 from .style import (HEATMAP_CMAP, SLIDE_SIZE, CourseFigure, in_course_style, layer_colors, panels,
-                    series_styles)
+                    scheme_color, series_styles)
 
 __all__ = [
     "layer_histograms", "layer_densities", "std_vs_depth", "histogram_heatmap", "training_curves",
@@ -336,15 +341,17 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     white edge, so that it shows where the two agree).
 
     ``probes``: ``{label: Probe}`` (labels are scheme names, which fix the colours) or one Probe.
-    ``kind``: ``"pre"``, ``"act"``, ``"grad_pre"`` or ``"grad_act"``; gradient stds are divided by the
-    output layer's std of dL/ds (the theory's normalisation). ``predictions``: ``{label: Prediction}``
-    from :func:`nninit.theory.predict_for` / :func:`nninit.theory.predict` (``pre_std``, ``act_std``,
-    ``act_mean``, ``grad_pre_std``). ``show_mean``: a second panel with the mean (linear y) beside
-    the std; its axis reaches one std beyond the means, so that noise in a mean of ~0 is not blown up.
+    ``kind``: ``"pre"``, ``"act"``, ``"grad_pre"``, ``"grad_act"`` or ``"grad_W"``; gradient stds are
+    divided by the output layer's std of dL/ds (the theory's normalisation). ``predictions``:
+    ``{label: Prediction}`` from :func:`nninit.theory.predict_for` / :func:`nninit.theory.predict`
+    (``pre_std``, ``act_std``, ``act_mean``, ``grad_pre_std``), or ``{label: array}`` of predicted stds
+    per hidden layer (the only form for ``"grad_W"``, which the theory leaves to the notebook).
+    ``show_mean``: a second panel with the mean (linear y) beside the std; its
+    axis reaches one std beyond the means, so that noise in a mean of ~0 is not blown up.
     A scheme whose std is 0 (zeros) cannot sit on a log axis; its legend entry says so.
     ``ax``: an Axes (or two, with ``show_mean``) to draw into; ``legend=False`` leaves the legend out.
     """
-    _checks.choice("kind", kind, tuple(_THEORY_FIELD))
+    _checks.choice("kind", kind, (*_THEORY_FIELD, "grad_W"))
     if not isinstance(probes, Mapping):
         probes = {getattr(probes, "activation", "") or "measured": probes}
     predictions = dict(predictions or {})
@@ -365,8 +372,9 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
         axes[0].plot(depth, log_safe(std), label=name, **dots)
         pred = predictions.get(label)
         field = _THEORY_FIELD.get(kind)
-        if pred is not None and field is not None:
-            axes[0].plot(depth, log_safe(np.asarray(getattr(pred, field))[: len(std)]), **_THEORY_LINE,
+        if pred is not None and (field is not None or not hasattr(pred, "pre_std")):
+            line = getattr(pred, field) if hasattr(pred, "pre_std") else pred   # a Prediction or an array
+            axes[0].plot(depth, log_safe(np.asarray(line, dtype=np.float64)[: len(std)]), **_THEORY_LINE,
                          color=style["color"], **({"marker": "_", "ms": 30} if len(std) == 1 else {}))
         if show_mean:
             axes[1].plot(depth, _measured(probe, kind, "mean"), **dots)
@@ -394,6 +402,50 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
         _mean_axis_spans_std(axes[0], axes[1])
     _title(fig, axes[0], own, title, f"how the signal travels through depth: std of {KINDS[kind]}")
     return fig
+
+
+@in_course_style
+def std_panels(probes, kinds=("pre", "grad_pre"), *, predictions=None, title=None) -> Figure:
+    """:func:`std_vs_depth` for several fields side by side, each panel titled with its field and one
+    legend (in the last panel): forward and backward at a glance.
+
+    ``predictions``: ``{label: Prediction}`` for every panel, or ``{kind: {label: Prediction or
+    array}}`` to give each panel its own (``"grad_W"`` needs an array, see :func:`std_vs_depth`).
+    """
+    kinds = tuple(_checks.choice("kind", k, (*_THEORY_FIELD, "grad_W")) for k in
+                  ((kinds,) if isinstance(kinds, str) else kinds))
+    per_kind = (predictions if predictions and set(predictions) <= set(kinds)
+                else {k: predictions for k in kinds})
+    fig, grid, _ = _canvas(shape=(1, len(kinds)))
+    for i, (ax, kind) in enumerate(zip(grid[0], kinds)):
+        std_vs_depth(probes, kind=kind, predictions=per_kind.get(kind), ax=ax, title=KINDS[kind],
+                     legend=i == len(kinds) - 1)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@in_course_style
+def seed_spread(ax, runs, *, band=None, band_label=None, factor=3.0) -> None:
+    """Add to a :func:`std_vs_depth` axis: thin lines for more random nets, and a ×/÷ ``factor`` band.
+
+    ``runs``: ``{label: [stds per hidden layer, one array per seed]}`` (each label in its series colour,
+    as :func:`std_vs_depth` drew it); ``band``: predicted stds per layer (``Prediction.pre_std``, say)
+    around which the band is shaded, in the colour of ``band_label``. A right scheme stays inside a band
+    about 3 sd of its log wide; a wrong one is far outside (see the finite-width spread in lecture 04).
+    """
+    styles = dict(zip(runs, series_styles(runs)))
+    for label, lines in runs.items():
+        for r in lines:
+            ax.plot(np.arange(1, len(r) + 1), r, color=styles[label]["color"], lw=0.8, alpha=0.4)
+    if band is not None:
+        band = np.asarray(band, dtype=np.float64)
+        depth = np.arange(1, band.size + 1)
+        color = (styles[band_label]["color"] if band_label in styles else
+                 scheme_color(band_label) if band_label else "#777777")
+        ax.fill_between(depth, band / factor, band * factor, color=color, alpha=0.12, lw=0)
+        ax.text(depth[-1], band[-1] * factor * 0.85, f"{band_label or 'the'} prediction ×/÷ {factor:g}",
+                ha="right", fontsize=13, color=color)
 
 
 def _mean_axis_spans_std(std_ax, mean_ax) -> None:
@@ -761,4 +813,54 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
     ax.set_ylabel(ylabel or default)
     _legend(ax, fontsize=12, loc="best")
     _title(fig, ax, own, title, "how the result depends on the gain")
+    return fig
+
+
+@in_course_style
+def side_by_side(plot, items, *, sharex=False, sharey=False, xlim=None, subfigures=False, title=None,
+                 **kw) -> Figure:
+    """One panel per item, each drawn by ``plot`` (a function of this module), side by side.
+
+    ``items``: ``{panel title: Probe or History}``, or ``{row title: {panel title: ...}}`` for a grid of
+    rows (a panel is then titled "row, panel"). Each panel is ``plot(item, ax=ax, title=..., **kw)``:
+    ``side_by_side(layer_densities, {"standard": p1, "xavier_uniform": p2}, kinds="act", sharex=True)``.
+    ``sharex``/``sharey`` share the panels' axes (``xlim``: the shared x-range), so that a collapsed
+    layer looks collapsed next to a healthy one. With ``subfigures=True`` each item gets a sub-figure
+    instead, ``plot(item, fig=subfigure, title=..., **kw)``, for :func:`histogram_heatmap`, which lays
+    out its own axes.
+    """
+    if not callable(plot):
+        raise TypeError(f"plot must be a plot function such as plots.layer_densities; got {plot!r:.60}")
+    if not isinstance(items, Mapping) or not items:
+        raise TypeError("items must be a non-empty dict {panel title: probe or history}; "
+                        f"got {items!r:.60}")
+    rows = items if all(isinstance(v, Mapping) for v in items.values()) else {None: items}
+    ncols = max(len(r) for r in rows.values())
+    panels_ = [[(col if row is None else f"{row}, {col}", item) for col, item in r.items()]
+               for row, r in rows.items()]
+    if subfigures:
+        fig = CourseFigure(figsize=SLIDE_SIZE)
+        subs = np.atleast_2d(fig.subfigures(len(rows), ncols, squeeze=False))
+        for sub_row, row in zip(subs, panels_):
+            for sub, (name, item) in zip(sub_row, row):
+                plot(item, fig=sub, title=name, **kw)
+    else:
+        fig, grid, _ = _canvas(shape=(len(rows), ncols), sharex=sharex, sharey=sharey)
+        for ax_row, row in zip(grid, panels_):
+            for ax, (name, item) in zip(ax_row, row):
+                plot(item, ax=ax, title=name, **kw)
+        if xlim is not None:
+            grid[0, 0].set_xlim(*xlim)
+        if sharex and len(rows) > 1:  # the shared x-axis is labelled once, under the last row
+            for ax in grid[:-1].ravel():
+                ax.set_xlabel("")
+        if sharey:  # and a shared y-axis once, left of the first column
+            for ax in grid[:, 1:].ravel():
+                ax.set_ylabel("")
+        if len(rows) > 1 and len({ax.get_ylabel() for ax in grid.ravel()} - {""}) == 1:
+            fig.supylabel(grid[0, 0].get_ylabel())   # one label for the rows: too long for one row
+            for ax in grid.ravel():
+                ax.set_ylabel("")
+    if title:
+        fig.suptitle(title)
     return fig

@@ -367,3 +367,62 @@ def test_panels_keep_the_course_style_for_what_is_drawn_later():
     # a plot function's own figure keeps the style too, for what a notebook adds to it
     extra, = plots.gain_sweep([1, 2], [0.5, 0.6]).get_axes()[0].plot([1, 2], [0.5, 0.5])
     assert extra.get_linewidth() == style.COURSE_RC["lines.linewidth"]
+
+
+# --------------------------------------------------------------------------- comparison helpers
+
+
+def test_side_by_side_one_panel_per_item_on_shared_axes(relu_probes):
+    fig = plots.side_by_side(plots.layer_densities, relu_probes, kinds="pre", sharex=True, xlim=(-3, 3))
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == list(relu_probes)
+    assert all(ax.get_xlim() == (-3.0, 3.0) for ax in axes)     # shared, set once
+    plt.close("all")
+
+
+def test_side_by_side_grid_of_rows_labels_its_y_axis_once(relu_probes):
+    grid = {"init": dict(relu_probes), "again": dict(relu_probes)}
+    fig = plots.side_by_side(plots.layer_densities, grid, kinds="act", sharex=True)
+    assert [ax.get_title() for ax in fig.axes] == ["init, xavier_normal", "init, he_normal",
+                                                   "again, xavier_normal", "again, he_normal"]
+    assert all(ax.get_ylabel() == "" for ax in fig.axes) and fig.get_supylabel()
+    assert all(ax.get_xlabel() == "" for ax in fig.axes[:2]) and fig.axes[2].get_xlabel()
+
+
+def test_side_by_side_subfigures_for_heatmaps(trained):
+    runs, _ = trained
+    fig = plots.side_by_side(plots.histogram_heatmap, {k: runs[k] for k in ("xavier_normal", "he_normal")},
+                             subfigures=True, kind="act", layers=[1], title="two runs")
+    assert len(fig.subfigs) == 2 and fig.get_suptitle() == "two runs"
+    assert len(heatmaps(fig)) == 2
+
+
+def test_side_by_side_rejects_bad_arguments(relu_probes):
+    with pytest.raises(TypeError, match="^plot"):
+        plots.side_by_side("layer_densities", relu_probes)
+    with pytest.raises(TypeError, match="^items"):
+        plots.side_by_side(plots.layer_densities, [relu_probes["he_normal"]])
+
+
+def test_std_panels_per_kind_predictions_and_weight_gradient_arrays(relu_probes):
+    sizes = [16] + [64] * 12 + [3]
+    pred = {k: theory.predict_for(k, "relu", sizes) for k in relu_probes}
+    w_pred = {k: np.full(12, 0.5) for k in relu_probes}
+    fig = plots.std_panels(relu_probes, ["pre", "grad_W"], predictions={"pre": pred, "grad_W": w_pred})
+    left, right = fig.axes
+    assert left.get_title() == plots.KINDS["pre"] and right.get_title() == plots.KINDS["grad_W"]
+    dashed = [line for line in right.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) >= 2 and all(np.allclose(line.get_ydata(), 0.5) for line in dashed[:2])
+    assert left.get_legend() is None and right.get_legend() is not None   # one legend, on the last
+    with pytest.raises(ValueError, match="^kind"):
+        plots.std_panels(relu_probes, ["pre", "grad"])
+
+
+def test_seed_spread_draws_thin_lines_and_a_band(relu_probes):
+    fig = plots.std_vs_depth(relu_probes, kind="pre")
+    ax = fig.axes[0]
+    n_lines = len(ax.get_lines())
+    runs = {"he_normal": [np.ones(12), 2 * np.ones(12)]}
+    plots.seed_spread(ax, runs, band=np.ones(12), band_label="he_normal", factor=3)
+    assert len(ax.get_lines()) == n_lines + 2 and len(ax.collections) >= 1
+    assert any("×/÷ 3" in t.get_text() for t in ax.texts)
