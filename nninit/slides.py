@@ -328,7 +328,8 @@ def fit_slide_metadata(nb) -> list[str]:
         if HIDE_INPUT_TAG not in tags:
             tags.append(HIDE_INPUT_TAG)
             changes.append(f"cell {i}: a figure's code kept off the slides")
-        nxt = next((j for j in range(i + 1, len(nb.cells)) if _slide_type(nb.cells[j]) not in ("notes", "skip")), None)
+        later = range(i + 1, len(nb.cells))
+        nxt = next((j for j in later if _slide_type(nb.cells[j]) not in ("notes", "skip")), None)
         if nxt is not None and _slide_type(nb.cells[nxt]) not in ("slide", "subslide"):
             _set_slide_type(nb.cells[nxt], "subslide")
             changes.append(f"cell {nxt}: starts a sub-slide after a figure")

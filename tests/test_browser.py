@@ -116,14 +116,17 @@ def _fixture_notebook(folder: Path) -> Path:
         new_markdown_cell("# Offline fixture deck\n\nThe signal's variance after one layer:\n\n"
                           "$$\\mathrm{Var}(y) = n_{\\text{in}}\\,\\mathrm{Var}(w)\\,\\mathrm{Var}(x)$$",
                           metadata={"slideshow": {"slide_type": "slide"}}),
-        new_markdown_cell("Speaker note: point at the fan-in.", metadata={"slideshow": {"slide_type": "notes"}}),
+        new_markdown_cell("Speaker note: point at the fan-in.",
+                          metadata={"slideshow": {"slide_type": "notes"}}),
         new_code_cell("import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
                       "%matplotlib inline\nfig, ax = plt.subplots(figsize=(8, 4.5))\n"
-                      "ax.plot([1, 2, 3], [1, 4, 9], lw=4)\nax.set_title('a figure', fontsize=20)\nplt.show()",
+                      "ax.plot([1, 2, 3], [1, 4, 9], lw=4)\nax.set_title('a figure', fontsize=20)\n"
+                      "plt.show()",
                       metadata={"slideshow": {"slide_type": "subslide"}}),
         new_markdown_cell("A fragment with inline math $\\sigma = \\sqrt{2/n}$.",
                           metadata={"slideshow": {"slide_type": "fragment"}}),
-        new_code_cell("import ipywidgets as widgets\nwidgets.IntSlider(value=3, min=1, max=10, description='depth')",
+        new_code_cell("import ipywidgets as widgets\n"
+                      "widgets.IntSlider(value=3, min=1, max=10, description='depth')",
                       metadata={"slideshow": {"slide_type": "slide"}}),
     ]
     path = folder / f"{FIXTURE_DECK}.ipynb"
@@ -144,7 +147,10 @@ def _expectations(path: Path) -> dict:
     from nninit import slides
 
     nb = nbformat.read(path, as_version=4)
-    shown = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type", "-") not in ("skip", "notes")]
+    def kind(c):
+        return c.metadata.get("slideshow", {}).get("slide_type")
+
+    shown = [c for c in nb.cells if kind(c) not in ("skip", "notes")]
     notes = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "notes"]
     return {
         "title": slides.notebook_title(nb) or path.stem,
@@ -181,7 +187,8 @@ DECK_NAMES = [p.stem for p in NOTEBOOKS] + [FIXTURE_DECK]
 # not count) and every image, svg, canvas or widget control, outside speaker notes and fragments not
 # yet shown. Sizes are in screen pixels; `slide` is the 16:9 box reveal.js scales to the window.
 _PRESENT_JS = r"""() => {
-  const leaves = [...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'));
+  const leaves = [...document.querySelectorAll('.reveal .slides section')]
+    .filter(s => !s.querySelector('section'));
   const s = Reveal.getCurrentSlide();
   const i = leaves.indexOf(s);
   const box = document.querySelector('.reveal .slides').getBoundingClientRect();
@@ -208,13 +215,18 @@ _PRESENT_JS = r"""() => {
     if (!inMath && px < minFont) { minFont = px; minFontText = text.slice(0, 60); }
   }
   for (const el of s.querySelectorAll('img, svg, canvas, video, input, select, button, .widget-slider')) {
-    if (shown(el)) extend(el.getBoundingClientRect(), el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+    if (shown(el)) {
+      extend(el.getBoundingClientRect(), el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+    }
   }
   // content cut off inside a box that scrolls or clips (a long line in a code cell, a wide table)
-  const clipped = [...s.querySelectorAll('pre, table, .jp-OutputArea-output, .jp-InputArea-editor, .jp-RenderedHTMLCommon')]
-    .filter(el => shown(el) && getComputedStyle(el).overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 2)
+  const boxes = 'pre, table, .jp-OutputArea-output, .jp-InputArea-editor, .jp-RenderedHTMLCommon';
+  const clipped = [...s.querySelectorAll(boxes)]
+    .filter(el => shown(el) && getComputedStyle(el).overflowX !== 'visible'
+                  && el.scrollWidth > el.clientWidth + 2)
     .map(el => el.innerText.slice(0, 60));
-  const figures = [...s.querySelectorAll('.jp-OutputArea-output img')].filter(im => shown(im) && visible(im)).map(im => {
+  const images = [...s.querySelectorAll('.jp-OutputArea-output img')].filter(im => shown(im) && visible(im));
+  const figures = images.map(im => {
     const r = im.getBoundingClientRect();
     const k = Math.min(r.width / im.naturalWidth, r.height / im.naturalHeight);  // object-fit: contain
     const w = im.naturalWidth * k, h = im.naturalHeight * k;
@@ -233,12 +245,15 @@ _PRESENT_JS = r"""() => {
     // MathJax 2 keeps each formula's TeX in a <script type="math/tex"> right after its output
     tex: s.querySelectorAll('script[type^="math/tex"]').length,
     math: [...s.querySelectorAll('script[type^="math/tex"]')]
-      .filter(t => t.previousElementSibling && t.previousElementSibling.matches('.MathJax, .MathJax_Display, .MathJax_SVG, .MathJax_SVG_Display')
+      .filter(t => t.previousElementSibling
+                   && t.previousElementSibling.matches(
+                        '.MathJax, .MathJax_Display, .MathJax_SVG, .MathJax_SVG_Display')
                    && visible(t.previousElementSibling)).length,
     mathErrors: s.querySelectorAll('.MathJax_Error, merror').length,
     rawDollars: (md.match(/\$[^$\n]+\$/g) || []),
     figures,
-    widgets: [...s.querySelectorAll('.jupyter-widgets .widget-slider, .jupyter-widgets .widget-inline-hbox')].filter(visible).length,
+    widgets: [...s.querySelectorAll('.jupyter-widgets .widget-slider, .jupyter-widgets .widget-inline-hbox')]
+      .filter(visible).length,
     slide: {left: box.left, top: box.top, width: box.width, height: box.height},
     viewport: [innerWidth, innerHeight],
     bottom, right, lowest, rightmost, clipped,
@@ -270,7 +285,8 @@ def _open_deck(ctx, deck):
     page.evaluate(_MATHJAX_IDLE_JS)
     if deck.widgets:  # the static renderer draws every saved widget view once the page has loaded
         page.wait_for_function(
-            "() => [...document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]')]"
+            "() => [...document.querySelectorAll("
+            "'script[type=\"application/vnd.jupyter.widget-view+json\"]')]"
             ".every(s => s.parentElement.querySelector('.lm-Widget'))")
     return page, errors
 
@@ -304,7 +320,8 @@ def _slide_faults(state, width, height) -> list[str]:
         faults.append(f"{where}: {state['notesInFragments']} speaker note(s) inside a fragment")
     min_px = MIN_TEXT_PX * state["slide"]["height"] / 720
     if state["minFont"] is not None and state["minFont"] < min_px - 0.5:
-        faults.append(f"{where}: text of {state['minFont']:.1f} px (< {min_px:.0f}): {state['minFontText']!r}")
+        faults.append(f"{where}: text of {state['minFont']:.1f} px (< {min_px:.0f}): "
+                      f"{state['minFontText']!r}")
     box = state["slide"]
     for fig in state["figures"]:
         if not fig["complete"]:
@@ -363,7 +380,8 @@ def test_right_arrow_walks_every_slide_and_each_fits_the_screen(browser, decks, 
             before = (state["index"], state["visibleFragments"])
             page.keyboard.press("ArrowRight")
             page.wait_for_function(
-                f"([i, f]) => {{ const s = ({_PRESENT_JS})(); return s.index !== i || s.visibleFragments !== f; }}",
+                f"([i, f]) => {{ const s = ({_PRESENT_JS})(); "
+                "return s.index !== i || s.visibleFragments !== f; }",
                 arg=list(before),
             )
             state = _settled_state(page)
@@ -379,7 +397,8 @@ def test_right_arrow_walks_every_slide_and_each_fits_the_screen(browser, decks, 
         assert not missed, f"→ skipped slides {missed} of {count} (vertical sub-slides?)"
         unrevealed = [i for i in range(count) if reached[i] < fragments[i]]
         assert not unrevealed, f"→ left fragments hidden on slides {unrevealed}"
-        assert not faults, f"{len(faults)} slide(s) do not fit a {width}x{height} screen:\n" + "\n".join(faults)
+        assert not faults, (f"{len(faults)} slide(s) do not fit a {width}x{height} screen:\n"
+                            + "\n".join(faults))
         if deck.math:
             assert seen["math"], "no slide showed typeset math, though the notebook has LaTeX"
         if deck.figure:
@@ -400,7 +419,8 @@ def _contact_sheet(name: str, shots: list[tuple[str, bytes]], columns: int = 6) 
 
     thumb_w, thumb_h, label_h, gap = 320, 180, 18, 6
     rows = -(-len(shots) // columns)
-    sheet = Image.new("RGB", (columns * (thumb_w + gap) + gap, rows * (thumb_h + label_h + gap) + gap), "#777")
+    size = (columns * (thumb_w + gap) + gap, rows * (thumb_h + label_h + gap) + gap)
+    sheet = Image.new("RGB", size, "#777")
     draw = ImageDraw.Draw(sheet)
     for k, (label, png) in enumerate(shots):
         im = Image.open(io.BytesIO(png)).convert("RGB").resize((thumb_w, thumb_h), Image.LANCZOS)
@@ -604,7 +624,8 @@ def lab_page(browser, lab):
     errors = page.evaluate(
         "() => window.jupyterapp.shell.currentWidget.content.widgets"
         ".filter(c => c.model.type === 'code')"
-        ".flatMap(c => c.model.outputs.toJSON().filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue))"
+        ".flatMap(c => c.model.outputs.toJSON().filter(o => o.output_type === 'error')"
+        ".map(o => o.ename + ': ' + o.evalue))"
     )
     assert errors == [], f"cells raised in JupyterLab: {errors}"
     print(f"\n{lab.notebook}: all cells run in JupyterLab in {time.perf_counter() - start:.1f} s")
@@ -671,8 +692,10 @@ def test_live_deck_shows_the_explorer_live_and_space_moves_on(lab_page):
         figures = cell.locator(".jp-OutputArea-output img")
         figures.first.wait_for(state="visible")
         # tagged figure cells show no code while presenting (the notebook's jupyterlab-fonts style)
-        hidden = page.evaluate("""tag => [...document.querySelectorAll(`.jp-Cell[data-jpf-cell-tags*=",${tag},"]`)]
-            .map(c => getComputedStyle(c.querySelector('.jp-Cell-inputWrapper')).display)""", "hide-input-on-slides")
+        hidden = page.evaluate(
+            """tag => [...document.querySelectorAll(`.jp-Cell[data-jpf-cell-tags*=",${tag},"]`)]
+            .map(c => getComputedStyle(c.querySelector('.jp-Cell-inputWrapper')).display)""",
+            "hide-input-on-slides")
         assert hidden and set(hidden) == {"none"}, hidden
         _shot(page, "lab", "deck-1-explorer.png")
 

@@ -8,6 +8,8 @@ import pytest
 
 from nninit import activations, exercises as ex
 
+from errors import raises
+
 # checker, keyword arguments as the notebook passes them, right value (derived here), typical slip
 NUMBERS = [
     (ex.check_output_variance, dict(n=256, var_w=0.01, var_x=1.0), 2.56, 0.01),      # forgot the factor n
@@ -114,8 +116,7 @@ def test_far_answers_are_not_close():
     (lambda: ex.check_beyond_seed_spread({"a"}, {"a": 0.9}, None), "chance"),
 ])
 def test_a_checker_rejects_bad_parameters_naming_them(call, arg):
-    with pytest.raises((TypeError, ValueError), match=rf"^{arg}\b"):
-        call()
+    assert raises((TypeError, ValueError), call, arg).startswith(arg)
 
 
 def test_beyond_seed_spread():
@@ -255,5 +256,7 @@ def test_a_draw_that_ignores_rng_is_caught(check):
 def test_every_checker_is_tested():
     tested = {c[0] for c in NUMBERS} | {c[0] for c in CODE}
     tested |= {ex.check_beyond_seed_spread, ex.check_update_ratio, ex.check_selu_fixed_point}
+    from test_exercises_08 import TESTED as lecture_08                 # its own file (lecture 08's owner)
+    tested |= lecture_08
     checkers = {getattr(ex, name) for name in dir(ex) if name.startswith("check_")}
     assert checkers == tested

@@ -25,7 +25,8 @@ def _type(cell):
 def test_no_cell_is_typed_dash_and_every_type_is_known(path):
     """jupyterlab-slideshow shows a cell typed "-" on no slide: a continuation carries no type."""
     nb = nbformat.read(path, as_version=4)
-    bad = [(i, _type(c)) for i, c in enumerate(nb.cells) if _type(c) is not None and _type(c) not in SLIDE_TYPES]
+    bad = [(i, _type(c)) for i, c in enumerate(nb.cells)
+           if _type(c) is not None and _type(c) not in SLIDE_TYPES]
     assert not bad, f"cells with slide type '-' or unknown: {bad}"
 
 
@@ -82,7 +83,8 @@ def test_fit_slide_metadata_fixes_each_fault_and_keeps_outputs():
     ])
     changes = slides.fit_slide_metadata(nb)
     assert changes
-    assert [c.source for c in nb.cells] == ["# Title", "x = 1", "ask first", "answer", "plot()", "what it means"]
+    assert [c.source for c in nb.cells] == [
+        "# Title", "x = 1", "ask first", "answer", "plot()", "what it means"]
     assert [_type(c) for c in nb.cells] == ["slide", None, "notes", "fragment", "subslide", "subslide"]
     assert "slideshow" not in nb.cells[1].metadata
     assert nb.cells[4].metadata.tags == [slides.HIDE_INPUT_TAG]
