@@ -281,7 +281,8 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
     Memory: all arrays are allocated up front
     and do not depend on N; a recorded step costs 8 + 832·n_layers bytes (8 float64 statistics and
     two 48-bin float64 histograms per layer, plus the step index), every step 16 bytes (loss,
-    accuracy), every epoch 40 bytes.
+    accuracy), every epoch 40 bytes. A run whose history would exceed ``_checks.MAX_BYTES`` (1 GiB)
+    is refused before anything is allocated, with the record_every (or epochs) that would fit.
 
     Divergence: if a loss, pre-activation or gradient is not finite (NaN, or an overflow to inf),
     training stops cleanly before that step's update; ``history.diverged_at`` and ``history.reason``
@@ -301,6 +302,7 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
     epochs = _checks.positive_int("epochs", epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
     record_every = _checks.positive_int("record_every", record_every)
+    _check_history_size(n, epochs, batch_size, record_every, net.n_layers)
     gen = _checks.generator(rng)
     val = None
     if (X_val is None) != (y_val is None):
@@ -455,3 +457,30 @@ def _check_betas(betas):
     if b1 >= 1 or b2 >= 1:
         raise ValueError(f"betas must be in [0, 1); got {betas!r}")
     return b1, b2
+
+
+def history_nbytes(n_steps: int, epochs: int, record_every: int, n_layers: int) -> int:
+    """Bytes of the History arrays :func:`fit` allocates up front (the formula of its docstring)."""
+    n_records = -(-n_steps // record_every)
+    return 16 * n_steps + 40 * epochs + n_records * (8 + BYTES_PER_RECORD_PER_LAYER * n_layers)
+
+
+def _check_history_size(n, epochs, batch_size, record_every, n_layers):
+    """Refuse a run whose history would not fit in ``_checks.MAX_BYTES``, before allocating it."""
+    n_steps = epochs * -(-n // batch_size)
+    nbytes = history_nbytes(n_steps, epochs, record_every, n_layers)
+    if nbytes <= _checks.MAX_BYTES:
+        return
+    limit = _checks._size(_checks.MAX_BYTES)
+    per_record = 8 + BYTES_PER_RECORD_PER_LAYER * n_layers
+    room = _checks.MAX_BYTES - history_nbytes(n_steps, epochs, n_steps, n_layers) + per_record
+    run = (f"epochs={epochs} x {-(-n // batch_size)} steps per epoch (batch_size={batch_size}) = {n_steps:,} steps,"
+           f" record_every={record_every}")
+    if room >= per_record:  # recording less often is enough
+        need = -(-n_steps * per_record // room)
+        advice = f"raise record_every to {need:,} or more, or lower epochs"
+    else:  # even the per-step loss and accuracy (16 bytes a step) do not fit
+        advice = (f"lower epochs to {max(1, epochs * _checks.MAX_BYTES // (2 * nbytes)):,} or fewer"
+                  " (or raise batch_size), and record less often (record_every)")
+    raise ValueError(f"this run would need a history of {_checks._size(nbytes)} ({run}), more than nninit's"
+                     f" limit of {limit} (a 2 GB Binder or Colab kernel would die): {advice}")
