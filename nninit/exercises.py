@@ -381,33 +381,51 @@ def check_my_he_uniform(fn) -> Feedback:
 # --------------------------------------------------------------------------- 05 training under each scheme
 
 
-def check_best_scheme(answer, accuracies) -> Feedback:
-    """The scheme with the best final accuracy in ``accuracies`` ({scheme: accuracy in [0, 1]});
-    every scheme within 1 percentage point of the best counts."""
+def check_beyond_seed_spread(answer, accuracies, chance) -> Feedback:
+    """Which schemes differ from the rest by more than the seed spread: the runs that *failed*.
+
+    ``accuracies``: ``{scheme: final test accuracy in [0, 1]}``, ``None`` for a run that diverged;
+    ``chance``: the accuracy of guessing (1/classes). A run failed if it diverged or ended within 10
+    points of chance; between runs that learned, gaps of a point or two are what a change of seed
+    alone does (the lecture measures it), so no such gap is an answer. ``answer``: a set (or list) of
+    scheme names.
+    """
     if not isinstance(accuracies, dict):
-        raise TypeError(f"accuracies must be a dict {{scheme name: accuracy}}; got {accuracies!r:.80}")
+        raise TypeError(f"accuracies must be a dict {{scheme name: accuracy or None}}; got {accuracies!r:.80}")
     if not accuracies:
         raise ValueError("accuracies must name at least one scheme; got an empty dict")
     for name, acc in accuracies.items():
         if not isinstance(name, str):
             raise TypeError(f"accuracies must have scheme names (str) as keys; got {name!r}")
+        if acc is None:
+            continue
         if isinstance(acc, bool) or not isinstance(acc, numbers.Real):
-            raise TypeError(f"accuracies[{name!r}] must be a number in [0, 1]; got {acc!r}")
+            raise TypeError(f"accuracies[{name!r}] must be a number in [0, 1], or None if the run diverged; "
+                            f"got {acc!r}")
         if not 0 <= acc <= 1:  # also False for NaN
-            raise ValueError(f"accuracies[{name!r}] must be an accuracy in [0, 1]; got {acc!r}")
-    best = max(accuracies.values())
-    winners = sorted(k for k, v in accuracies.items() if v >= best - 0.01)
+            raise ValueError(f"accuracies[{name!r}] must be an accuracy in [0, 1], or None if the run "
+                             f"diverged; got {acc!r}")
+    chance = _checks.real("chance", chance, positive=True)
+    if chance >= 1:
+        raise ValueError(f"chance must be the accuracy of guessing, in (0, 1); got {chance!r}")
+    failed = {k for k, v in accuracies.items() if v is None or v < chance + 0.1}
+    hint = "compare each gap with what a change of seed alone does to one scheme (the seed-spread cell)."
     if answer is None:
-        return Feedback(False, "No answer yet: write the name of a scheme as a string. Hint: read the results table.")
-    if not isinstance(answer, str):
-        return Feedback(False, f"The answer should be a scheme's name as a string, such as 'zeros', not {answer!r}.")
-    if answer not in accuracies:
-        return Feedback(False, f"{answer!r} is not one of the schemes trained here: {', '.join(accuracies)}.")
-    if answer in winners:
-        return Feedback(True, f"{answer} is among the best ({len(winners)} within 1 point of the top): "
-                              "a tie that the seed spread cannot break.")
-    return Feedback(False, f"{answer} reached {accuracies[answer]:.1%}, more than 1 point below the best. "
-                           "Hint: sort the table by test accuracy.")
+        return Feedback(False, "No answer yet: give a set of scheme names, such as {'a', 'b'}. Hint: " + hint)
+    if isinstance(answer, str) or not isinstance(answer, (set, frozenset, list, tuple)) or \
+            not all(isinstance(a, str) for a in answer):
+        return Feedback(False, f"The answer should be a set of scheme names, such as {{'a', 'b'}}, not {answer!r:.60}.")
+    answer = set(answer)
+    if unknown := sorted(answer - set(accuracies)):
+        return Feedback(False, f"{', '.join(map(repr, unknown))}: not a scheme of the table "
+                               f"({', '.join(accuracies)}).")
+    if answer == failed:
+        return Feedback(True, "only the failures survive any seed: the rest differ by what the seed alone does.")
+    if extra := sorted(answer - failed):
+        return Feedback(False, f"{', '.join(extra)} learned like the others; one run a point or two lower is "
+                               "inside the seed spread. Hint: " + hint)
+    return Feedback(False, f"{len(failed - answer)} more run(s) differ beyond any seed. Hint: a run that never "
+                           "learned, or never finished, differs under every seed.")
 
 
 def check_update_ratio(answer) -> Feedback:

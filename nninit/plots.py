@@ -618,13 +618,14 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
     ax_acc.set_xlabel("training step")
     ax_acc.set_ylabel("accuracy (%)" + (f", {' / '.join(sorted(acc_what))}" if acc_what else ""))
     ax_acc.set_ylim(0, 100)
+    notes = "\n".join(n for n in notes if n)
     if len(histories) <= 4:
         _legend(ax_loss, fontsize=12)
-    else:  # many runs: one legend beside both panels, not over the curves
-        fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside right upper", fontsize=12)
-    notes = [n for n in notes if n]
-    if notes:  # under everything; constrained layout makes room for a supxlabel
-        fig.supxlabel("\n".join(notes), fontsize=12, color="#333333")
+        if notes:  # under everything; constrained layout makes room for a supxlabel
+            fig.supxlabel(notes, fontsize=12, color="#333333")
+    else:  # many runs: one legend under both panels (not over the curves, not squeezing them), the notes its title
+        fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center", fontsize=12,
+                   ncol=-(-len(histories) // 2), title=notes or None, title_fontsize=12)
     fig.suptitle(title or "training under each scheme")
     return fig
 

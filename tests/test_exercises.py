@@ -104,27 +104,31 @@ def test_far_answers_are_not_close():
     (lambda: ex.check_he_std(1.0, fan_in=True), "fan_in"),
     (lambda: ex.check_leaky_gain(1.0, slope=float("inf")), "slope"),
     (lambda: ex.check_relu_xavier_shrink(1.0, layers=0), "layers"),
-    (lambda: ex.check_best_scheme("a", {"a": float("nan")}), "accuracies"),
-    (lambda: ex.check_best_scheme("a", {"a": 1.5}), "accuracies"),
-    (lambda: ex.check_best_scheme("a", {"a": "high"}), "accuracies"),
-    (lambda: ex.check_best_scheme("a", {}), "accuracies"),
-    (lambda: ex.check_best_scheme("a", [("a", 0.9)]), "accuracies"),
-    (lambda: ex.check_best_scheme("a", {3: 0.9}), "accuracies"),
+    (lambda: ex.check_beyond_seed_spread({"a"}, {"a": float("nan")}, 0.1), "accuracies"),
+    (lambda: ex.check_beyond_seed_spread({"a"}, {"a": 1.5}, 0.1), "accuracies"),
+    (lambda: ex.check_beyond_seed_spread({"a"}, {"a": "high"}, 0.1), "accuracies"),
+    (lambda: ex.check_beyond_seed_spread({"a"}, {}, 0.1), "accuracies"),
+    (lambda: ex.check_beyond_seed_spread({"a"}, [("a", 0.9)], 0.1), "accuracies"),
+    (lambda: ex.check_beyond_seed_spread({"a"}, {3: 0.9}, 0.1), "accuracies"),
+    (lambda: ex.check_beyond_seed_spread({"a"}, {"a": 0.9}, 1.0), "chance"),
+    (lambda: ex.check_beyond_seed_spread({"a"}, {"a": 0.9}, None), "chance"),
 ])
 def test_a_checker_rejects_bad_parameters_naming_them(call, arg):
     with pytest.raises((TypeError, ValueError), match=rf"^{arg}\b"):
         call()
 
 
-def test_best_scheme():
-    table = {"he_normal": 0.98, "xavier_normal": 0.975, "zeros": 0.33}
-    assert ex.check_best_scheme("he_normal", table).ok
-    assert ex.check_best_scheme("xavier_normal", table).ok      # within 1 point: a tie
-    wrong = ex.check_best_scheme("zeros", table)
-    assert not wrong.ok and "Hint:" in wrong.message
-    assert not ex.check_best_scheme("he", table).ok              # not a scheme of the table
-    assert not ex.check_best_scheme(3, table).ok
-    assert "No answer yet" in ex.check_best_scheme(None, table).message
+def test_beyond_seed_spread():
+    table = {"zeros": 0.1, "uniform": 0.949, "he_normal": 0.962, "normal": 0.976, "normal σ=10": None}
+    assert ex.check_beyond_seed_spread({"zeros", "normal σ=10"}, table, chance=0.1).ok
+    assert ex.check_beyond_seed_spread(["normal σ=10", "zeros"], table, chance=0.1).ok
+    wrong = ex.check_beyond_seed_spread({"zeros", "normal σ=10", "uniform"}, table, chance=0.1)
+    assert not wrong.ok and "uniform" in wrong.message and "Hint:" in wrong.message
+    missing = ex.check_beyond_seed_spread({"zeros"}, table, chance=0.1)
+    assert not missing.ok and "Hint:" in missing.message
+    assert "not a scheme" in ex.check_beyond_seed_spread({"he"}, table, chance=0.1).message
+    assert "set of scheme names" in ex.check_beyond_seed_spread("zeros", table, chance=0.1).message
+    assert "No answer yet" in ex.check_beyond_seed_spread(None, table, chance=0.1).message
 
 
 def test_update_ratio():
@@ -250,6 +254,6 @@ def test_a_draw_that_ignores_rng_is_caught(check):
 
 def test_every_checker_is_tested():
     tested = {c[0] for c in NUMBERS} | {c[0] for c in CODE}
-    tested |= {ex.check_best_scheme, ex.check_update_ratio, ex.check_selu_fixed_point}
+    tested |= {ex.check_beyond_seed_spread, ex.check_update_ratio, ex.check_selu_fixed_point}
     checkers = {getattr(ex, name) for name in dir(ex) if name.startswith("check_")}
     assert checkers == tested
