@@ -460,9 +460,10 @@ def _check_betas(betas):
 
 
 def history_nbytes(n_steps: int, epochs: int, record_every: int, n_layers: int) -> int:
-    """Bytes of the History arrays :func:`fit` allocates up front (the formula of its docstring)."""
+    """Bytes of the History arrays :func:`fit` allocates up front (the formula of its docstring, plus
+    the histogram edges): an upper bound of ``History.nbytes``."""
     n_records = -(-n_steps // record_every)
-    return 16 * n_steps + 40 * epochs + n_records * (8 + BYTES_PER_RECORD_PER_LAYER * n_layers)
+    return 16 * n_steps + 40 * epochs + n_records * (8 + BYTES_PER_RECORD_PER_LAYER * n_layers) + HIST_EDGES.nbytes
 
 
 def _check_history_size(n, epochs, batch_size, record_every, n_layers):
