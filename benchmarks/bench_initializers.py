@@ -1,7 +1,7 @@
 """Initializer speed: nninit against the raw numpy draw it wraps, and the article's loop.
 
 Run by hand:  python benchmarks/bench_initializers.py
-Targets (design): he_normal within 1.2x of rng.standard_normal + scaling on 4096x4096; the vectorised
+Targets: he_normal within 1.2x of rng.standard_normal + scaling on 4096x4096; the vectorised
 random_init at least 100x faster than the article's element-by-element loop (400 -> 25 layer).
 """
 
@@ -43,7 +43,8 @@ def main():
     rng = np.random.default_rng(0)
     rows = [
         ("he_normal 4096x4096", lambda: nninit.he_normal((N, N), rng=rng), lambda: raw_normal(rng), 15),
-        ("xavier_uniform 4096x4096", lambda: nninit.xavier_uniform((N, N), rng=rng), lambda: raw_uniform(rng), 15),
+        ("xavier_uniform 4096x4096", lambda: nninit.xavier_uniform((N, N), rng=rng),
+         lambda: raw_uniform(rng), 15),
         ("random_init 400->25 (vs loop)", lambda: nninit.random_init(400, 25, rng=rng),
          lambda: nninit.random_init_loop(400, 25, rng=rng), 30),
     ]

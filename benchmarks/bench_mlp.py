@@ -1,13 +1,14 @@
-"""One training step of nninit's MLP vs the same network in PyTorch (CPU), and vs its matrix products.
+"""One training step of nninit's MLP vs the same network in PyTorch (CPU) and vs its matrix products,
+and what recording a step costs.
 
     python benchmarks/bench_mlp.py [--repeats 300] [--width 256] [--depth 8] [--batch 256]
+    python benchmarks/bench_mlp.py --recording [--repeats 300]
 
 The network: ``depth`` dense layers of ``width`` × ``width`` (sizes = [width] * (depth + 1)), ReLU
 between them, a linear output layer, softmax cross-entropy on random labels, float32. A step is
-forward, backward and a plain SGD update (lr 0.01), measured the way ``fit`` runs it
-(``MLP.trace`` → ``mlp.cross_entropy`` → divergence checks → ``MLP.backward`` → checks →
-``training.SGD.step``, reusing the previous step's arrays as ``fit`` does). A second nninit row adds
-the per-layer recorder, to show what a recorded step costs.
+``nninit.training.TrainingStep``, the very object ``fit`` calls for each batch: forward, loss,
+divergence checks, backward, checks, plain SGD update (lr 0.01), reusing the previous step's arrays.
+A second nninit row passes it a ``Recorder``, as ``fit`` does on a recorded step.
 
 Baselines:
 - PyTorch: ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``, ``F.cross_entropy``, ``optim.SGD``;
@@ -15,11 +16,15 @@ Baselines:
 - matmuls alone: the 3·depth − 1 matrix products of the step (forward a @ W, weight gradient aᵀ @ g,
   input gradient g @ Wᵀ; none for the input), with numpy allocating the results as the MLP does.
 
+``--recording``: the recorded step against the plain one at the course's sizes (width 64 and 128,
+depth 8 and 30, batch 64, every step recorded); the target is at most +50%.
+
 Each figure is the median over ``repeats`` timed steps, the contenders taking turns in blocks (each
-block after a few untimed steps) so that background load hits every contender alike. Targets (design.md): nninit
-within 1.5× of PyTorch and within 2× of its matmuls alone. Both libraries run on the same number of
-threads (numpy's BLAS and torch's intra-op pool; printed). On machines where OPENBLAS_CORETYPE is
-forced (see the environment notes), numpy may use a slower kernel: the table prints the one in use.
+block after a few untimed steps) so that background load hits every contender alike. ``--cpu-time``
+times the process's CPU time instead of the wall clock, which a busy machine disturbs less. Targets:
+nninit within 1.5× of PyTorch and within 2× of its matmuls alone. Both libraries run on the same
+number of threads (numpy's BLAS and torch's intra-op pool; printed). On machines where
+OPENBLAS_CORETYPE is forced, numpy may use a slower kernel: the table prints the one in use.
 """
 
 from __future__ import annotations
@@ -34,8 +39,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from nninit.mlp import MLP, cross_entropy  # noqa: E402
-from nninit.training import SGD, _backward_problem, _forward_problem, _Recorder  # noqa: E402
+from nninit.mlp import MLP  # noqa: E402
+from nninit.recorder import Recorder  # noqa: E402
+from nninit.training import TrainingStep  # noqa: E402
+
+CLOCK = time.perf_counter
 
 
 def median_times(steps: dict, repeats: int, block: int = 25, settle: int = 5) -> dict:
@@ -52,38 +60,26 @@ def median_times(steps: dict, repeats: int, block: int = 25, settle: int = 5) ->
             for _ in range(settle):
                 fn()
             for _ in range(block):
-                t0 = time.perf_counter()
+                t0 = CLOCK()
                 fn()
-                times[name].append(time.perf_counter() - t0)
+                times[name].append(CLOCK() - t0)
     return {name: statistics.median(t) for name, t in times.items()}
 
 
 def nninit_step(width, depth, batch, rng, record=False):
-    """One step exactly as ``fit`` runs it: the batch's forward pass into last step's arrays, the
-    loss, the divergence checks, the backward pass, the checks, the SGD update (and the recorder)."""
+    """One step exactly as ``fit`` runs it (``TrainingStep``), recorded or not."""
     net = MLP([width] * (depth + 1), activation="relu", init="he_normal", rng=0, dtype=np.float32)
     X = rng.standard_normal((batch, width), dtype=np.float32)
     y = rng.integers(0, width, batch)
-    params = [p for layer in net.layers for p in (layer.W, layer.b)]
-    opt = SGD(params, lr=0.01)
-    recorder = _Recorder(net, n_steps=1, record_every=1) if record else None
-    state = {"trace": None, "grads": None}
+    step = TrainingStep(net, lr=0.01)
+    recorder = Recorder(net, n_records=1) if record else None
 
-    def step():
-        trace = net.trace(X, out=state["trace"])
-        value, g = cross_entropy(trace.output, y)
-        assert _forward_problem(value, trace) is None
-        grads = net.backward(trace, g, out=state["grads"])
-        assert _backward_problem(grads) is None
+    def run():
         if recorder is not None:
-            recorder.n = 0
-            recorder.record(0, trace, grads, net.layers)
-        deltas = opt.step(params, [p for l in range(net.n_layers) for p in (grads.grad_W[l], grads.grad_b[l])])
-        if recorder is not None:
-            recorder.record_update(deltas[0::2])
-        state["trace"], state["grads"] = trace, grads
+            recorder.n = 0                       # record into the same row every time
+        step(X, y, recorder)
 
-    return step
+    return run
 
 
 def matmul_step(width, depth, batch, rng):
@@ -125,6 +121,21 @@ def torch_step(width, depth, batch, rng):
     return step
 
 
+def recording_table(repeats: int) -> None:
+    """The recorded step against the plain one at the course's sizes, every step recorded."""
+    rng = np.random.default_rng(0)
+    print(f"batch 64, float32, every step recorded; median of {repeats} steps each, contenders interleaved")
+    print(f"{'width':>5s}{'depth':>6s}{'plain ms':>10s}{'recorded ms':>13s}{'overhead':>10s}{'target':>8s}")
+    for width in (64, 128):
+        for depth in (8, 30):
+            shape = dict(width=width, depth=depth, batch=64, rng=rng)
+            t = median_times({"plain": nninit_step(**shape), "recorded": nninit_step(**shape, record=True)},
+                             repeats)
+            extra = t["recorded"] / t["plain"] - 1
+            print(f"{width:5d}{depth:6d}{t['plain'] * 1e3:10.3f}{t['recorded'] * 1e3:13.3f}{extra:+10.0%}"
+                  f"{'<= +50%':>8s}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=300)
@@ -132,8 +143,20 @@ def main(argv=None):
     parser.add_argument("--depth", type=int, default=8)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--threads", type=int, default=None,
-                        help="threads for numpy's BLAS (needs threadpoolctl) and torch; default: as installed")
+                        help="threads for numpy's BLAS (needs threadpoolctl) and torch;"
+                             " default: as installed")
+    parser.add_argument("--recording", action="store_true",
+                        help="only the recording overhead at the course's sizes"
+                             " (width 64/128, depth 8/30, batch 64)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time CPU seconds of this process instead of the wall clock")
     args = parser.parse_args(argv)
+    if args.cpu_time:
+        global CLOCK
+        CLOCK = time.process_time
+    if args.recording:
+        recording_table(args.repeats)
+        return
     if args.threads is not None:
         try:
             from threadpoolctl import threadpool_limits
@@ -178,7 +201,8 @@ def main(argv=None):
     for name, t in results.items():
         print(f"{name:16s}{t * 1e3:10.3f}{ours / t:16.2f}{targets.get(name, ''):>10s}")
     extra = results["nninit + record"] - ours
-    print(f"\nrecording costs {extra * 1e3:.3f} ms per recorded step: +{extra / ours:.0%} of a step when every"
+    print(f"\nrecording costs {extra * 1e3:.3f} ms per recorded step: +{extra / ours:.0%} of a step when"
+          " every"
           f" step is recorded, +{extra / ours / 10:.1%} with fit's default record_every=10")
 
 

@@ -31,6 +31,7 @@ from .initializers import (
 
 from .lsuv import lsuv
 from .mlp import MLP, Probe
+from .residual import ResidualMLP
 from .training import History, fit
 
 glorot_uniform, glorot_normal = xavier_uniform, xavier_normal

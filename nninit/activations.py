@@ -202,7 +202,8 @@ def _make(name: str, **param) -> Activation:
     return Activation(name, _softplus, _sigmoid)
 
 
-_NAMES = ("identity", "sigmoid", "tanh", "lecun_tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softplus")
+_NAMES = ("identity", "sigmoid", "tanh", "lecun_tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
+          "softplus")
 _PARAMS = {"leaky_relu": {"slope"}, "elu": {"alpha"}}
 _ALIASES = {"linear": "identity"}
 
@@ -225,5 +226,6 @@ def get(activation, **param) -> Activation:
     unknown = set(param) - _PARAMS.get(name, set())
     if unknown:
         allowed = ", ".join(sorted(_PARAMS.get(name, ()))) or "none"
-        raise TypeError(f"activation {name!r} got unexpected parameters {sorted(unknown)}; allowed: {allowed}")
+        raise TypeError(f"activation {name!r} got unexpected parameters {sorted(unknown)};"
+                        f" allowed: {allowed}")
     return _make(name, **param)

@@ -1,6 +1,6 @@
 """The source article's five initializers, with its names, argument order and defaults, vectorised.
 
-The blog post this course started from (summarised in the design) gives these five. Each returns an
+The blog post this course started from (README.md, "The course") gives these five. Each returns an
 ``(n, m)`` matrix with ``n`` = fan_in (``random_init`` excepted) and takes a keyword ``rng`` (None, an int
 seed or a Generator). The course measures their claims; the docstrings say where they hold.
 """

@@ -263,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     execute.set_defaults(func=_cmd_execute)
 
-    from .lite import add_subcommand  # the browser edition; stdlib-only at import, like this module
+    # the browser edition; stdlib-only at import, like this module
+    from .lite import add_subcommand
 
     add_subcommand(sub, _EPILOG)
     return parser

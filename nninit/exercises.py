@@ -185,14 +185,16 @@ def check_output_variance(answer, n=256, var_w=0.01, var_x=1.0) -> Feedback:
     var_w = _checks.real("var_w", var_w, positive=True)
     var_x = _checks.real("var_x", var_x, positive=True)
     return _number(answer, n * var_w * var_x,
-                   hint="each of the n products wᵢxᵢ has variance Var(w)·Var(x); variances of independent terms add.",
+                   hint="each of the n products wᵢxᵢ has variance Var(w)·Var(x); variances of "
+                        "independent terms add.",
                    why="Var(y) = n·Var(w)·Var(x): the width multiplies the weight variance.")
 
 
 def check_preserving_std(answer, n=512) -> Feedback:
     """The weight std that keeps Var(y) = Var(x) through a linear layer of fan_in n: 1/√n."""
     n = _checks.positive_int("n", n)
-    return _number(answer, 1 / math.sqrt(n), hint="solve n·Var(w) = 1 for Var(w), then take the square root: a std.",
+    return _number(answer, 1 / math.sqrt(n), hint="solve n·Var(w) = 1 for Var(w), then take the square "
+                                                  "root: a std.",
                    why="std(w) = 1/√n keeps the variance of a linear layer's output equal to its input's.")
 
 
@@ -214,7 +216,8 @@ def check_forward_stds(fn) -> Feedback:
         if bad is not None:
             return bad
         if np.any(s <= 0):
-            return Feedback(False, "A std is never negative or zero here. Hint: return x.std() after each layer.")
+            return Feedback(False, "A std is never negative or zero here. Hint: return x.std() after "
+                                   "each layer.")
         step = math.sqrt(n) * std_w
         measured = np.log(s)
         expected = np.arange(1, depth + 1) * math.log(step)
@@ -233,7 +236,7 @@ def check_forward_stds(fn) -> Feedback:
     return Feedback(True, "each linear layer multiplies the std by √n·std_w: the rule, measured.")
 
 
-# --------------------------------------------------------------------------- 02 uniform and normal random init
+# ------------------------------------------------------------------------- 02 uniform and normal random init
 
 
 def check_uniform_variance(answer, r=0.1) -> Feedback:
@@ -247,7 +250,8 @@ def check_epsilon(answer, fan_in=25, fan_out=10) -> Feedback:
     """The ε of the article's rule √6/√(L_in + L_out) for another layer."""
     fan_in = _checks.positive_int("fan_in", fan_in)
     fan_out = _checks.positive_int("fan_out", fan_out)
-    return _number(answer, math.sqrt(6 / (fan_in + fan_out)), hint="ε = √6 / √(L_in + L_out) with this layer's sizes.",
+    return _number(answer, math.sqrt(6 / (fan_in + fan_out)), hint="ε = √6 / √(L_in + L_out) with this "
+                                                                   "layer's sizes.",
                    why="each layer wants its own ε: 0.12 was right for 400 → 25 only.")
 
 
@@ -279,7 +283,8 @@ def check_my_uniform_init(fn) -> Feedback:
                                    f"{np.abs(w).max():.3g}). Hint: 2·r·u − r maps u in [0, 1) to [−r, r).")
     if (bad := _same_draws(fn, (30, 20, 0.1), "my_uniform_init")) is not None:
         return bad
-    return Feedback(True, "one call draws the whole matrix: same distribution as the loop, a fraction of the time.")
+    return Feedback(True, "one call draws the whole matrix: same distribution as the loop, a fraction "
+                          "of the time.")
 
 
 # --------------------------------------------------------------------------- 03 Xavier/Glorot
@@ -303,7 +308,8 @@ def check_article_xavier_ratio(answer) -> Feedback:
 def _glorot_hint(shape, b2) -> str:
     fan_in, fan_out = shape
     if math.isclose(b2, 2 / (fan_in + fan_out), rel_tol=0.1):
-        return "that is the bound of a variance 2/(3(n_in + n_out)): U[−b, b] has variance b²/3, so b = √(6/(n_in + n_out))."
+        return ("that is the bound of a variance 2/(3(n_in + n_out)): U[−b, b] has variance b²/3, so b "
+                "= √(6/(n_in + n_out)).")
     if math.isclose(b2, 3 / (fan_in + fan_out), rel_tol=0.1):
         return "that is the article's variance 1/(n_in + n_out), half of Glorot's."
     return "the bound is √(6/(n_in + n_out)), with n_in, n_out = shape (a weight is (fan_in, fan_out))."
@@ -329,7 +335,8 @@ def check_my_glorot_uniform(fn) -> Feedback:
 def check_he_std(answer, fan_in=512) -> Feedback:
     """He's std for a ReLU layer: √(2 / fan_in)."""
     fan_in = _checks.positive_int("fan_in", fan_in)
-    return _number(answer, math.sqrt(2 / fan_in), hint="ReLU keeps half of the second moment, so double the variance 1/n.",
+    return _number(answer, math.sqrt(2 / fan_in), hint="ReLU keeps half of the second moment, so double "
+                                                       "the variance 1/n.",
                    why="std = √(2/n_in) makes up for the half that ReLU zeroes.")
 
 
@@ -343,7 +350,8 @@ def check_leaky_gain(answer, slope=0.4) -> Feedback:
 
     slope = _checks.real("slope", slope, nonnegative=True)
     return _number(answer, calculate_gain("leaky_relu", slope),
-                   hint="leaky ReLU keeps E[s²]·(1 + a²)/2 of the second moment; the gain squared undoes that.",
+                   hint="leaky ReLU keeps E[s²]·(1 + a²)/2 of the second moment; the gain squared "
+                        "undoes that.",
                    why="gain = √(2/(1 + a²)); for a = 0 it is ReLU's √2.")
 
 
@@ -351,14 +359,16 @@ def check_relu_xavier_shrink(answer, layers=30) -> Feedback:
     """std(layer L)/std(layer 1) of a square ReLU net under variance 1/n weights: 2^(−(L−1)/2)."""
     layers = _checks.positive_int("layers", layers)
     return _number(answer, 2.0 ** (-(layers - 1) / 2),
-                   hint="each ReLU layer with variance 1/n halves the second moment; count the layers between 1 and L.",
+                   hint="each ReLU layer with variance 1/n halves the second moment; count the layers "
+                        "between 1 and L.",
                    why="the std shrinks by √2 per layer: 2^(−(L−1)/2) after L − 1 layers.")
 
 
 def _he_hint(shape, b2) -> str:
     fan_in, fan_out = shape
     if math.isclose(b2, 6 / fan_out, rel_tol=0.1):
-        return "you used fan_out; He's forward rule uses fan_in, the first axis of a (fan_in, fan_out) weight."
+        return ("you used fan_out; He's forward rule uses fan_in, the first axis of a (fan_in, fan_out) "
+                "weight.")
     if math.isclose(b2, 2 / fan_in, rel_tol=0.1):
         return "√(2/n_in) is He's *std*; a uniform U[−b, b] has std b/√3, so b = √(6/n_in)."
     if math.isclose(b2, 3 / fan_in, rel_tol=0.1):
@@ -372,7 +382,8 @@ def check_my_he_uniform(fn) -> Feedback:
     Called with shapes (256, 128) and (64, 1024) (unequal fans, so fan_in and fan_out cannot be
     confused unnoticed); the shared uniform test (false-alarm rate < 1e-5); same seed, same array.
     """
-    bad = _uniform_test(fn, "my_he_uniform", lambda s: math.sqrt(6 / s[0]), [(256, 128), (64, 1024)], _he_hint)
+    bad = _uniform_test(fn, "my_he_uniform", lambda s: math.sqrt(6 / s[0]), [(256, 128), (64, 1024)],
+                        _he_hint)
     if bad is not None:
         return bad
     return Feedback(True, "U[±√(6/n_in)] has variance 2/n_in: He's rule for ReLU, as kaiming_uniform_.")
@@ -391,7 +402,8 @@ def check_beyond_seed_spread(answer, accuracies, chance) -> Feedback:
     scheme names.
     """
     if not isinstance(accuracies, dict):
-        raise TypeError(f"accuracies must be a dict {{scheme name: accuracy or None}}; got {accuracies!r:.80}")
+        raise TypeError(f"accuracies must be a dict {{scheme name: accuracy or None}}; got "
+                        f"{accuracies!r:.80}")
     if not accuracies:
         raise ValueError("accuracies must name at least one scheme; got an empty dict")
     for name, acc in accuracies.items():
@@ -414,18 +426,20 @@ def check_beyond_seed_spread(answer, accuracies, chance) -> Feedback:
         return Feedback(False, "No answer yet: give a set of scheme names, such as {'a', 'b'}. Hint: " + hint)
     if isinstance(answer, str) or not isinstance(answer, (set, frozenset, list, tuple)) or \
             not all(isinstance(a, str) for a in answer):
-        return Feedback(False, f"The answer should be a set of scheme names, such as {{'a', 'b'}}, not {answer!r:.60}.")
+        return Feedback(False, f"The answer should be a set of scheme names, such as {{'a', 'b'}}, not "
+                               f"{answer!r:.60}.")
     answer = set(answer)
     if unknown := sorted(answer - set(accuracies)):
         return Feedback(False, f"{', '.join(map(repr, unknown))}: not a scheme of the table "
                                f"({', '.join(accuracies)}).")
     if answer == failed:
-        return Feedback(True, "only the failures survive any seed: the rest differ by what the seed alone does.")
+        return Feedback(True, "only the failures survive any seed: the rest differ by what the seed "
+                              "alone does.")
     if extra := sorted(answer - failed):
         return Feedback(False, f"{', '.join(extra)} learned like the others; one run a point or two lower is "
                                "inside the seed spread. Hint: " + hint)
-    return Feedback(False, f"{len(failed - answer)} more run(s) differ beyond any seed. Hint: a run that never "
-                           "learned, or never finished, differs under every seed.")
+    return Feedback(False, f"{len(failed - answer)} more run(s) differ beyond any seed. Hint: a run "
+                           "that never learned, or never finished, differs under every seed.")
 
 
 def check_update_ratio(answer) -> Feedback:
@@ -494,14 +508,15 @@ def check_critical_gain_tanh(answer) -> Feedback:
     from .theory import critical_sigma_w2
 
     return _number(answer, math.sqrt(critical_sigma_w2("tanh", 0.0)),
-                   hint="deep down the signal is small, and near 0 tanh(s) ≈ s: there a tanh layer acts like a "
-                        "linear one. Which gain keeps a linear layer's std unchanged?",
-                   why="at g = 1, χ₁ = σ_w²·E[tanh′²] → 1 as the signal fades: the edge of chaos. Below it signals "
-                       "die out (order), above it units saturate and gradients grow (chaos).")
+                   hint="deep down the signal is small, and near 0 tanh(s) ≈ s: there a tanh layer acts "
+                        "like a linear one. Which gain keeps a linear layer's std unchanged?",
+                   why="at g = 1, χ₁ = σ_w²·E[tanh′²] → 1 as the signal fades: the edge of chaos. Below "
+                       "it signals die out (order), above it units saturate and gradients grow (chaos).")
 
 
 def check_relu_gain(answer) -> Feedback:
-    """The gain on a variance-1/n scheme (Xavier on square layers, LeCun) that keeps a ReLU net's std flat: √2."""
+    """The gain on a variance-1/n scheme (Xavier on square layers, LeCun) that keeps a ReLU net's
+    std flat: √2."""
     return _number(answer, math.sqrt(2),
                    hint="ReLU keeps half of E[s²] per layer and the gain multiplies the variance by g²: "
                         "which g² makes up for the half? The gain multiplies the std, so take the root.",
@@ -571,7 +586,8 @@ def check_selu_fixed_point(answer) -> Feedback:
 def check_lsuv_gain_relu(answer) -> Feedback:
     """The gain std(W)·√fan_in that LSUV learns for a ReLU net: √2."""
     return _number(answer, math.sqrt(2),
-                   hint="for z ~ N(0, 1), ReLU keeps the positive half: what share of E[z²] = 1 is E[relu(z)²]?",
+                   hint="for z ~ N(0, 1), ReLU keeps the positive half: what share of E[z²] = 1 is "
+                        "E[relu(z)²]?",
                    why="LSUV rediscovers He's √2 from data.")
 
 
@@ -613,4 +629,90 @@ def check_my_orthogonal(fn) -> Feedback:
                                f"average {np.mean(diag):.2f}, not 0. Hint: QR leaves a sign per column that "
                                "depends on the algorithm; multiply each column of Q by the sign of R's "
                                "diagonal entry (np.sign(np.diag(R))).")
-    return Feedback(True, "a Haar-random orthogonal matrix, as nninit.orthogonal, torch.nn.init.orthogonal_ draw.")
+    return Feedback(True, "a Haar-random orthogonal matrix, as nninit.orthogonal, "
+                          "torch.nn.init.orthogonal_ draw.")
+
+
+# --------------------------------------------------------------------------- 08 in practice
+
+
+def check_initial_loss(answer, classes=100) -> Feedback:
+    """The softmax cross-entropy of all-zero logits over ``classes`` classes: ln C."""
+    classes = _checks.positive_int("classes", classes)
+    if classes < 2:
+        raise ValueError(f"classes must be at least 2; got {classes!r}")
+    return _number(answer, math.log(classes),
+                   hint="with equal logits softmax gives every class the same probability; "
+                        "the loss is −log of it.",
+                   why="L = −log(1/C) = ln C: the loss of a net that knows nothing yet.")
+
+
+def _prior(arg, prior) -> np.ndarray:
+    try:
+        p = np.asarray(prior, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{arg} must be a list of class shares summing to 1; got {prior!r}") from None
+    if p.ndim != 1 or p.size < 2 or not np.all(p > 0) or abs(p.sum() - 1) > 1e-9:
+        raise ValueError(f"{arg} must be at least two positive class shares summing to 1; got {prior!r}")
+    return p
+
+
+def check_prior_loss(answer, prior=(0.7, 0.2, 0.1)) -> Feedback:
+    """The step-0 loss of a net whose logits are the output bias b = log(prior): the prior's entropy."""
+    p = _prior("prior", prior)
+    return _number(answer, float(-(p * np.log(p)).sum()),
+                   hint="softmax(log p) = p, and each example of class k costs −log p_k; "
+                        "average over the classes' shares.",
+                   why="L₀ = −Σ p_k log p_k = H(p), the best a constant prediction can do.")
+
+
+def check_gpt2_std(answer, n_layer=24) -> Feedback:
+    """GPT-2's init std of a residual projection: 0.02 / √(2·n_layer)."""
+    n_layer = _checks.positive_int("n_layer", n_layer)
+    return _number(answer, 0.02 / math.sqrt(2 * n_layer),
+                   hint="count the residual branches that add to the stream: two per layer "
+                        "(attention and MLP).",
+                   why="0.02/√(2·n_layer): the stream's variance then grows by at most a constant "
+                       "factor with depth.")
+
+
+def check_residual_growth(answer, blocks=64) -> Feedback:
+    """std(x_B)/std(x_0) of a ReLU/He residual stream with α = 1/√B: √((1 + 1/B)^B)."""
+    blocks = _checks.positive_int("blocks", blocks)
+    return _number(answer, math.sqrt((1 + 1 / blocks) ** blocks),
+                   hint="each block multiplies the variance by 1 + α²; multiply B of them, then "
+                        "take the square root (a std).",
+                   why="√((1 + 1/B)^B) < √e ≈ 1.65 for any depth: the 1/√B branch scale bounds the growth.")
+
+
+def check_output_bias(fn) -> Feedback:
+    """Code: ``output_bias(y, n_classes)``, the output bias (n_classes,) that makes a net whose logits
+    are that bias predict the class prior of the labels ``y``: any b with softmax(b) = the shares of
+    the classes in y (log p, up to a constant added to every entry, which softmax ignores).
+
+    Called on two fixed label arrays (a class may be rare, none is absent); softmax(b) must match the
+    shares to 1e-6. Deterministic: no false alarms.
+    """
+    if (missing := _code(fn, "output_bias", "(y, n_classes)")) is not None:
+        return missing
+    for n_classes, counts in ((3, (70, 20, 10)), (10, (400, 200, 100, 90, 80, 60, 40, 20, 8, 2))):
+        y = np.repeat(np.arange(n_classes), counts)
+        np.random.default_rng(n_classes).shuffle(y)
+        result, bad = _call(fn, y, n_classes)
+        if bad is not None:
+            return bad
+        b, bad = _array(result, "a bias vector (n_classes,)", (n_classes,))
+        if bad is not None:
+            return bad
+        prior = np.asarray(counts, dtype=np.float64) / sum(counts)
+        e = np.exp(b - b.max())
+        p = e / e.sum()
+        if not np.allclose(p, prior, rtol=1e-6, atol=1e-12):
+            if np.allclose(b, prior, rtol=1e-6):
+                return Feedback(False, "The bias equals the shares themselves; softmax exponentiates it. "
+                                       "Hint: which b gives softmax(b) = p?")
+            return Feedback(False, f"With {n_classes} classes softmax(b) is {np.round(p, 3)}, "
+                                   "not the classes' "
+                                   "shares in y. Hint: count each class (np.bincount), divide by len(y), and "
+                                   "undo the exponential of softmax.")
+    return Feedback(True, "b = log p: softmax(b) = p, and the initial loss is the prior's entropy H(p).")

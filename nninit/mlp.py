@@ -23,8 +23,12 @@ Everything is vectorised over examples and units: there is no Python loop but th
 Arrays keep the network's dtype (float32 by default, float64 on request) through forward, backward
 and the update.
 
->>> net = MLP([2, 64, 64, 3], activation="relu", init="he_normal", rng=0)   # doctest: +SKIP
+>>> from nninit import data
+>>> X, y = data.spirals(n=60, classes=3, rng=0)
+>>> net = MLP([2, 64, 64, 3], activation="relu", init="he_normal", rng=0)
 >>> probe = net.probe(X, y)                       # every layer's s, a, dL/ds, dL/da, dL/dW at once
+>>> [a.shape for a in probe.act]
+[(60, 64), (60, 64), (60, 3)]
 """
 
 from __future__ import annotations
@@ -200,7 +204,8 @@ class Probe:
 
     ``pre`` s_l = a_{l-1} W_l + b_l (N, n_l); ``act`` a_l = φ(s_l) (the output layer's are the logits);
     ``grad_pre`` dL/ds_l; ``grad_act`` dL/da_l; ``grad_W`` dL/dW_l (n_{l-1}, n_l); ``grad_b`` dL/db_l;
-    ``loss`` (float; NaN when the probe ran without labels). ``probe.std("pre")`` gives one std per
+    ``loss`` (float; NaN when the probe ran without labels); ``sizes``, ``activation`` (its name) and
+    ``layer_names`` of the network. ``probe.std("pre")`` gives one std per
     layer, ``probe.std("grad_act", relative=True)`` the same relative to the output layer's gradient.
     """
 
@@ -213,10 +218,11 @@ class Probe:
     loss: float
     sizes: list = field(default_factory=list)
     activation: str = ""
+    layer_names: list = field(default_factory=list)
 
-    @property
-    def layer_names(self) -> list[str]:
-        return layer_names(len(self.pre))
+    def __post_init__(self):
+        if not self.layer_names:
+            self.layer_names = layer_names(len(self.pre))
 
     def __repr__(self) -> str:
         batch = self.pre[0].shape[0] if self.pre else 0
@@ -237,8 +243,9 @@ class Probe:
             if not relative:
                 return stds
             if not kind.startswith("grad_"):
-                raise ValueError(f"relative=True is for the gradient kinds (grad_pre, grad_act, grad_W,"
-                                 f" grad_b), which it divides by the output layer's std of dL/ds; got kind={kind!r}")
+                raise ValueError("relative=True is for the gradient kinds (grad_pre, grad_act, grad_W,"
+                                 " grad_b), which it divides by the output layer's std of dL/ds;"
+                                 f" got kind={kind!r}")
             return stds / np.std(self.grad_pre[-1], dtype=np.float64)
 
     def mean(self, kind: str) -> np.ndarray:
@@ -446,25 +453,35 @@ class MLP:
         return value, self.backward(trace, g, input_grad=True)
 
     def probe(self, X, y=None, *, loss: str = "cross_entropy", rng=0) -> Probe:
-        """One forward and backward pass on ``X`` (N, n_in), every intermediate kept (see :class:`Probe`).
+        """One forward and backward pass on ``X`` (N, n_in), every intermediate kept (:func:`probe`)."""
+        return probe(self, X, y, loss=loss, rng=rng)
 
-        With ``y`` the backward pass starts from the loss's gradient. With ``y=None`` it starts from
-        dL/d(output) drawn N(0, 1)/N from ``rng``, so backward statistics do not depend on a
-        particular loss (``loss`` is then NaN). Overflow gives inf/NaN entries, not warnings.
-        """
-        gen = _checks.generator(rng)
-        _checks.choice("loss", loss, LOSSES)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            trace = self.trace(X)
-            n = trace.X.shape[0]
-            if y is None:
-                value = float("nan")
-                g = (gen.standard_normal((n, self.sizes[-1])) / n).astype(self.dtype)
-            else:
-                value, g = _loss_and_grad(loss, trace.output, y, self.sizes[-1])
-            grads = self.backward(trace, g)
-        return Probe(trace.pre, trace.act, grads.grad_pre, grads.grad_act, grads.grad_W, grads.grad_b, value,
-                     list(self.sizes), self.activation.name)
+
+def probe(net, X, y=None, *, loss: str = "cross_entropy", rng=0) -> Probe:
+    """One forward and backward pass of ``net`` on ``X`` (N, n_in), every intermediate kept.
+
+    With ``y`` the backward pass starts from the loss's gradient. With ``y=None`` it starts from
+    dL/d(output) drawn N(0, 1)/N from ``rng``, so backward statistics do not depend on a
+    particular loss (``loss`` is then NaN). Overflow gives inf/NaN entries, not warnings. Works for
+    any network that provides ``trace`` and ``backward`` as :class:`MLP` does (``docs/engine.md``).
+
+    >>> p = MLP([2, 8, 3], rng=0).probe(np.ones((5, 2)))
+    >>> p.layer_names, p.act[0].shape, p.grad_W[1].shape
+    (['layer 1', 'output'], (5, 8), (8, 3))
+    """
+    gen = _checks.generator(rng)
+    _checks.choice("loss", loss, LOSSES)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        trace = net.trace(X)
+        n, n_out = trace.X.shape[0], net.sizes[-1]
+        if y is None:
+            value = float("nan")
+            g = (gen.standard_normal((n, n_out)) / n).astype(net.dtype)
+        else:
+            value, g = _loss_and_grad(loss, trace.output, y, n_out)
+        grads = net.backward(trace, g)
+    return Probe(trace.pre, trace.act, grads.grad_pre, grads.grad_act, grads.grad_W, grads.grad_b, value,
+                 list(net.sizes), net.activation.name, list(net.layer_names))
 
 
 _LOSS_FN = {"cross_entropy": cross_entropy, "mse": mse}

@@ -21,6 +21,11 @@ Functions (each one figure):
 - :func:`update_ratios` — log10 of std(ΔW)/std(W) per layer over training, with the 1e-3 rule of thumb.
 - :func:`decision_boundaries` — 2-D data, one panel per scheme, the predicted class everywhere.
 - :func:`gain_sweep` — final accuracy (or the last layer's std) against the init gain, theory marked.
+- :func:`side_by_side` — any of the above, one panel per probe or history (or a grid of rows), on
+  shared axes if asked: one call for a comparison.
+- :func:`std_panels` — :func:`std_vs_depth` of several fields (forward, backward...) side by side.
+- :func:`seed_spread` — thin lines for more random nets and a ×/÷ band around a prediction, added to
+  a :func:`std_vs_depth` axis.
 - :func:`panels` — a course figure with axes side by side, for a notebook's own drawing.
 
 Layer numbers in arguments and titles are 1-based as in ``History.layer_names``: layer 1 is the first
@@ -42,13 +47,13 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import _checks
 from . import activations as _activations
-from .formatting import (ZERO_SHARE_SHOWN, compact_ticks, fmt, label_log_axis, log_safe, stats_lines,
-                         widen_log_axis)
-from .mlp import MLP, Probe, class_labels, layer_names
+from .mlp import MLP, Probe, class_labels
 from .theory import Prediction
 from .training import History
+from .formatting import (ZERO_SHARE_SHOWN, compact_ticks, fmt, label_log_axis, log_safe, stats_lines,
+                         widen_log_axis)
 from .style import (HEATMAP_CMAP, SLIDE_SIZE, CourseFigure, in_course_style, layer_colors, panels,
-                    series_styles)
+                    scheme_color, series_styles)
 
 __all__ = [
     "layer_histograms", "layer_densities", "std_vs_depth", "histogram_heatmap", "training_curves",
@@ -72,7 +77,11 @@ _THEORY_FIELD = {"pre": "pre_std", "act": "act_std", "grad_pre": "grad_pre_std",
 # exactly where it agrees with the measurement.
 _THEORY_LINE = {"ls": "--", "lw": 2.5, "zorder": 3,
                 "path_effects": [_patheffects.withStroke(linewidth=4.5, foreground="white")]}
-CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999")
+# Classes of a data set: Paul Tol's colour-blind-safe "light" palette, which no scheme wears (a colour
+# means one thing across the course: the scheme colours are for schemes only).
+CLASS_COLORS = ("#77AADD", "#EE8866", "#44BB99", "#FFAABB", "#EEDD88", "#99DDFF", "#BBCC33")
+# Neutral ink for what is neither a scheme nor a layer (a histogram's bars, dead/saturated shares).
+_INK = "#333333"
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -88,18 +97,28 @@ def _recorded(history) -> None:
                          " diverged before its first record: draw its initialisation with net.probe instead")
 
 
-def _check_predictions(probes: dict, predictions) -> None:
-    """``predictions``: None or {label: Prediction}, each for a net as deep as the probe of that label."""
+def _check_predictions(probes: dict, predictions, need_mean: bool) -> None:
+    """``predictions``: None or {label: Prediction (for a net as deep as that label's probe) or an
+    array of at least one predicted std per hidden layer}; a mean panel of activations needs Predictions."""
     if predictions is None:
         return
     if not isinstance(predictions, Mapping):
         raise TypeError(f"predictions must be {{label: Prediction}} (theory.predict_for); got {_checks._a(predictions)}")
     for label, pred in predictions.items():
-        _checks.instance(f"predictions[{label!r}]", pred, Prediction, "a theory.Prediction (theory.predict_for)")
         probe = probes.get(label, probes.get(None))
-        if probe is not None and len(pred.pre_std) != len(probe.pre):
-            raise ValueError(f"predictions[{label!r}] is for a net of {len(pred.pre_std)} layers but the probe"
-                             f" it goes with has {len(probe.pre)}: predict for the probe's sizes {probe.sizes}")
+        arg = f"predictions[{label!r}]"
+        if isinstance(pred, Prediction):
+            if probe is not None and len(pred.pre_std) != len(probe.pre):
+                raise ValueError(f"{arg} is for a net of {len(pred.pre_std)} layers but the probe it goes with"
+                                 f" has {len(probe.pre)}: predict for the probe's sizes {probe.sizes}")
+            continue
+        if need_mean:
+            raise TypeError(f"{arg} must be a theory.Prediction for show_mean=True (it holds the predicted"
+                            f" means); got {_checks._a(pred)}")
+        line = _checks.real_array(arg, pred, "a theory.Prediction or an array of predicted stds")
+        if probe is not None and (line.ndim != 1 or len(line) < len(probe.pre) - 1):
+            raise ValueError(f"{arg} must hold one predicted std per hidden layer ({len(probe.pre) - 1});"
+                             f" got shape {line.shape}")
 
 
 def _canvas(ax=None, fig=None, *, shape=(1, 1), figsize=SLIDE_SIZE, **subplots_kw):
@@ -141,7 +160,8 @@ def _pick_layers(n_layers: int, layers, max_shown: int, *, hidden_only: bool = T
         chosen = [int(l) for l in ([layers] if np.isscalar(layers) else layers)]
         bad = [l for l in chosen if not 1 <= l <= n_layers]
         if bad:
-            raise ValueError(f"layers={layers!r}: layer numbers run from 1 to {n_layers} (the output); got {bad}")
+            raise ValueError(f"layers={layers!r}: layer numbers run from 1 to {n_layers} (the output);"
+                             f" got {bad}")
         return [l - 1 for l in chosen]
     if n <= max_shown:
         return list(range(n))
@@ -172,7 +192,8 @@ def _unit_stats(probe, kind: str, index: int, act) -> dict:
              "nonfinite": nonfinite}
     is_hidden = index < len(probe.pre) - 1
     if act is not None and is_hidden and kind in ("pre", "act"):
-        shares = {"saturated": act.saturated_share(probe.act[index]), "dead": act.dead_share(probe.pre[index])}
+        shares = {"saturated": act.saturated_share(probe.act[index]),
+                  "dead": act.dead_share(probe.pre[index])}
         stats.update((k, v) for k, v in shares.items() if not math.isnan(v))
     return stats
 
@@ -244,9 +265,9 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
     x-range (all its layers' values, far outliers aside), so a layer whose signal has collapsed shows
     as a spike at 0 and an exploding one fills the axis. Under each panel: its mean and std and, for
     pre-activations and activations, the share of saturated values and of dead units (pre-activation
-    <= 0 for every example, as ``History.dead``; ``activation`` defaults to the one the probe records). Exact zeros
-    (ReLU's) are left out of the bars and their share is written instead. y: % of the layer's values.
-    The figure is 16:9 for up to two rows and grows 3.6 in per row beyond.
+    <= 0 for every example, as ``History.dead``; ``activation`` defaults to the one the probe
+    records). Exact zeros (ReLU's) are left out of the bars and their share is written instead.
+    y: % of the layer's values. The figure is 16:9 for up to two rows and grows 3.6 in per row beyond.
     """
     _checks.instance("probe", probe, Probe, _A_PROBE)
     kinds = _as_kinds(kinds)
@@ -262,11 +283,11 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
         for ax, i, x in zip(axes, idx, arrays):
             share, zero_share = _histogram(x, edges)
             # an edge line keeps a one-bin spike (a collapsed layer) visible at any figure size
-            ax.stairs(share, edges, fill=True, facecolor="#0072B2", edgecolor="#0072B2", linewidth=1.5)
+            ax.stairs(share, edges, fill=True, facecolor="#777777", edgecolor=_INK, linewidth=1.5)
             ax.set_xlim(edges[0], edges[-1])
             ax.set_ylim(0, max(share.max(initial=0.0), 1e-9) * 1.1)
             compact_ticks(ax, "x", nbins=3)
-            ax.set_title(layer_names(n_layers)[i], fontsize=14)
+            ax.set_title(probe.layer_names[i], fontsize=14)
             caption = "\n".join(stats_lines(_unit_stats(probe, kind, i, act), zero_share))
             ax.set_xlabel(caption, fontsize=12, color="#333333")
         axes[0].set_ylabel("% of values")
@@ -289,7 +310,8 @@ def _default_title(probe, act) -> str:
         parts.append(act.name)
     if sizes:
         parts.append(f"{len(sizes) - 2} hidden layers of {max(sizes[1:-1], default=sizes[-1])}")
-    return "per-layer distributions at one forward/backward pass" + (f" ({', '.join(parts)})" if parts else "")
+    details = f" ({', '.join(parts)})" if parts else ""
+    return "per-layer distributions at one forward/backward pass" + details
 
 
 @in_course_style
@@ -324,7 +346,7 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
             zeros_left_out |= zero_share > ZERO_SHARE_SHOWN
             # the zero share goes into the y label once, not into every legend entry
             stats = stats_lines(_unit_stats(probe, kind, i, act), 0.0)
-            label = f"{layer_names(n_layers)[i]}: " + ", ".join(stats)
+            label = f"{probe.layer_names[i]}: " + ", ".join(stats)
             ax_k.plot(centres, share, color=color, lw=2, label=label)
         ax_k.set_xlim(edges[0], edges[-1])
         # head-room for the legend above the tallest curve
@@ -358,16 +380,19 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     white edge, so that it shows where the two agree).
 
     ``probes``: ``{label: Probe}`` (labels are scheme names, which fix the colours) or one Probe.
-    ``kind``: ``"pre"``, ``"act"``, ``"grad_pre"`` or ``"grad_act"``; gradient stds are divided by the
-    output layer's std of dL/ds (the theory's normalisation). ``predictions``: ``{label: Prediction}``
-    from :func:`nninit.theory.predict_for` / :func:`nninit.theory.predict` (``pre_std``, ``act_std``, ``act_mean``,
-    ``grad_pre_std``). ``show_mean``: a second panel with the mean (linear y) beside the std; its
+    ``kind``: ``"pre"``, ``"act"``, ``"grad_pre"``, ``"grad_act"`` or ``"grad_W"``; gradient stds are
+    divided by the output layer's std of dL/ds (the theory's normalisation). ``predictions``:
+    ``{label: Prediction}`` from :func:`nninit.theory.predict_for` / :func:`nninit.theory.predict`
+    (``pre_std``, ``act_std``, ``act_mean``, ``grad_pre_std``), or ``{label: array}`` of predicted stds
+    per hidden layer (the only form for ``"grad_W"``, which the theory leaves to the notebook).
+    ``show_mean``: a second panel with the mean (linear y) beside the std; its
     axis reaches one std beyond the means, so that noise in a mean of ~0 is not blown up.
     A scheme whose std is 0 (zeros) cannot sit on a log axis; its legend entry says so.
     ``ax``: an Axes (or two, with ``show_mean``) to draw into; ``legend=False`` leaves the legend out.
     """
-    _checks.choice("kind", kind, tuple(_THEORY_FIELD))
-    _check_predictions(_checks.items("probes", probes, Probe, f"{_A_PROBE} or {{label: Probe}}"), predictions)
+    _checks.choice("kind", kind, (*_THEORY_FIELD, "grad_W"))
+    _check_predictions(_checks.items("probes", probes, Probe, f"{_A_PROBE} or {{label: Probe}}"), predictions,
+                       show_mean and kind == "act")
     if not isinstance(probes, Mapping):
         probes = {getattr(probes, "activation", "") or "measured": probes}
     predictions = dict(predictions or {})
@@ -388,8 +413,9 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
         axes[0].plot(depth, log_safe(std), label=name, **dots)
         pred = predictions.get(label)
         field = _THEORY_FIELD.get(kind)
-        if pred is not None and field is not None:
-            axes[0].plot(depth, log_safe(np.asarray(getattr(pred, field))[: len(std)]), **_THEORY_LINE,
+        if pred is not None and (field is not None or not hasattr(pred, "pre_std")):
+            line = getattr(pred, field) if hasattr(pred, "pre_std") else pred   # a Prediction or an array
+            axes[0].plot(depth, log_safe(np.asarray(line, dtype=np.float64)[: len(std)]), **_THEORY_LINE,
                          color=style["color"], **({"marker": "_", "ms": 30} if len(std) == 1 else {}))
         if show_mean:
             axes[1].plot(depth, _measured(probe, kind, "mean"), **dots)
@@ -417,6 +443,50 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
         _mean_axis_spans_std(axes[0], axes[1])
     _title(fig, axes[0], own, title, f"how the signal travels through depth: std of {KINDS[kind]}")
     return fig
+
+
+@in_course_style
+def std_panels(probes, kinds=("pre", "grad_pre"), *, predictions=None, title=None) -> Figure:
+    """:func:`std_vs_depth` for several fields side by side, each panel titled with its field and one
+    legend (in the last panel): forward and backward at a glance.
+
+    ``predictions``: ``{label: Prediction}`` for every panel, or ``{kind: {label: Prediction or
+    array}}`` to give each panel its own (``"grad_W"`` needs an array, see :func:`std_vs_depth`).
+    """
+    kinds = tuple(_checks.choice("kind", k, (*_THEORY_FIELD, "grad_W")) for k in
+                  ((kinds,) if isinstance(kinds, str) else kinds))
+    per_kind = (predictions if predictions and set(predictions) <= set(kinds)
+                else {k: predictions for k in kinds})
+    fig, grid, _ = _canvas(shape=(1, len(kinds)))
+    for i, (ax, kind) in enumerate(zip(grid[0], kinds)):
+        std_vs_depth(probes, kind=kind, predictions=per_kind.get(kind), ax=ax, title=KINDS[kind],
+                     legend=i == len(kinds) - 1)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@in_course_style
+def seed_spread(ax, runs, *, band=None, band_label=None, factor=3.0) -> None:
+    """Add to a :func:`std_vs_depth` axis: thin lines for more random nets, and a ×/÷ ``factor`` band.
+
+    ``runs``: ``{label: [stds per hidden layer, one array per seed]}`` (each label in its series colour,
+    as :func:`std_vs_depth` drew it); ``band``: predicted stds per layer (``Prediction.pre_std``, say)
+    around which the band is shaded, in the colour of ``band_label``. A right scheme stays inside a band
+    about 3 sd of its log wide; a wrong one is far outside (see the finite-width spread in lecture 04).
+    """
+    styles = dict(zip(runs, series_styles(runs)))
+    for label, lines in runs.items():
+        for r in lines:
+            ax.plot(np.arange(1, len(r) + 1), r, color=styles[label]["color"], lw=0.8, alpha=0.4)
+    if band is not None:
+        band = np.asarray(band, dtype=np.float64)
+        depth = np.arange(1, band.size + 1)
+        color = (styles[band_label]["color"] if band_label in styles else
+                 scheme_color(band_label) if band_label else "#777777")
+        ax.fill_between(depth, band / factor, band * factor, color=color, alpha=0.12, lw=0)
+        ax.text(depth[-1], band[-1] * factor * 0.85, f"{band_label or 'the'} prediction ×/÷ {factor:g}",
+                ha="right", fontsize=13, color=color)
 
 
 def _mean_axis_spans_std(std_ax, mean_ax) -> None:
@@ -454,11 +524,12 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
     of log10|value| (``History.act_hist`` or ``History.grad_act_hist``), colour on a log scale; under
     each, the share of dead units and of saturated values over training.
 
-    ``kind``: ``"act"`` (activations a) or ``"grad_act"`` (gradients dL/da). ``layers``: 1-based; by default at most
-    ``max_layers`` hidden layers. The recorder's lowest bin holds every value below its second edge
-    (1.8e-8), zeros included (half of a ReLU layer's values): not a log10 value, so it is drawn
-    under the map as a dashed line ("zeros") beside the dead and saturated shares, not as a band in
-    it. One y-range for all layers: the decades any of them ever uses, one decade of margin.
+    ``kind``: ``"act"`` (activations a) or ``"grad_act"`` (gradients dL/da). ``layers``: 1-based;
+    by default at most ``max_layers`` hidden layers. The recorder's lowest bin holds every value
+    below its second edge (1.8e-8), zeros included (half of a ReLU layer's values): not a log10
+    value, so it is drawn under the map as a dashed line ("zeros") beside the dead and saturated
+    shares, not as a band in it. One y-range for all layers: the decades any of them ever uses,
+    one decade of margin.
     """
     _checks.choice("kind", kind, ("act", "grad_act"))
     _recorded(_checks.instance("history", history, History, _A_HISTORY))
@@ -513,7 +584,7 @@ def _step_edges(steps: np.ndarray) -> np.ndarray:
     return np.concatenate([[steps[0] - (mids[0] - steps[0])], mids, [steps[-1] + (steps[-1] - mids[-1])]])
 
 
-def _occupied_range(hist_layer: np.ndarray, log_edges: np.ndarray, floor: float = 1e-4) -> tuple[float, float]:
+def _occupied_range(hist_layer: np.ndarray, log_edges: np.ndarray, floor: float = 1e-4) -> tuple:
     """The y-range of the bins that ever hold a share >= ``floor`` (the colour scale's bottom), with
     one decade of margin, so that the picture is not a thin stripe in a 12-decade axis."""
     used = np.flatnonzero(hist_layer.max(axis=0) >= floor)
@@ -527,10 +598,10 @@ def _occupied_range(hist_layer: np.ndarray, log_edges: np.ndarray, floor: float 
 def _dead_saturated(ax, history, i: int, steps, below, below_label: str) -> None:
     """Layer ``i`` over training, in %: dead units, saturated values (where the activation has
     such a notion) and the share of values below the histogram's first edge (``below``)."""
-    fields = (("dead", "#D55E00", "dead units"), ("saturated", "#0072B2", "saturated"))
-    series = [(np.asarray(getattr(history, field), dtype=np.float64)[:, i], color, label, "-")
-              for field, color, label in fields]
-    series.append((np.asarray(below, dtype=np.float64), "#555555", below_label, "--"))
+    fields = (("dead", "dead units", "-"), ("saturated", "saturated", "-."))
+    series = [(np.asarray(getattr(history, field), dtype=np.float64)[:, i], _INK, label, ls)
+              for field, label, ls in fields]
+    series.append((np.asarray(below, dtype=np.float64), "#777777", below_label, "--"))
     for values, color, label, ls in series:
         if np.any(np.isfinite(values)):
             ax.plot(steps, 100 * values, color=color, ls=ls, lw=2, label=label)
@@ -601,7 +672,7 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
         ax_loss.plot(steps, smoothed, label=name, color=style["color"], marker=style.get("marker"),
                      markevery=max(1, loss.size // 8))
         a_steps, acc, what = _accuracy_series(h)
-        if h.diverged_at is None or what != "mini-batch (smoothed)":  # no accuracy of a run that broke at once
+        if h.diverged_at is None or what != "mini-batch (smoothed)":  # none for a run that broke at once
             acc_what.add(what)
             ax_acc.plot(a_steps, acc, color=style["color"],
                         marker=style.get("marker", "o" if acc.size <= 30 else None))
@@ -623,7 +694,8 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
         _legend(ax_loss, fontsize=12)
         if notes:  # under everything; constrained layout makes room for a supxlabel
             fig.supxlabel(notes, fontsize=12, color="#333333")
-    else:  # many runs: one legend under both panels (not over the curves, not squeezing them), the notes its title
+    else:  # many runs: one legend under both panels (not over the curves, not squeezing them),
+        # with the notes as its title
         fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center", fontsize=12,
                    ncol=-(-len(histories) // 2), title=notes or None, title_fontsize=12)
     fig.suptitle(title or "training under each scheme")
@@ -803,4 +875,54 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
     ax.set_ylabel(ylabel or default)
     _legend(ax, fontsize=12, loc="best")
     _title(fig, ax, own, title, "how the result depends on the gain")
+    return fig
+
+
+@in_course_style
+def side_by_side(plot, items, *, sharex=False, sharey=False, xlim=None, subfigures=False, title=None,
+                 **kw) -> Figure:
+    """One panel per item, each drawn by ``plot`` (a function of this module), side by side.
+
+    ``items``: ``{panel title: Probe or History}``, or ``{row title: {panel title: ...}}`` for a grid of
+    rows (a panel is then titled "row, panel"). Each panel is ``plot(item, ax=ax, title=..., **kw)``:
+    ``side_by_side(layer_densities, {"standard": p1, "xavier_uniform": p2}, kinds="act", sharex=True)``.
+    ``sharex``/``sharey`` share the panels' axes (``xlim``: the shared x-range), so that a collapsed
+    layer looks collapsed next to a healthy one. With ``subfigures=True`` each item gets a sub-figure
+    instead, ``plot(item, fig=subfigure, title=..., **kw)``, for :func:`histogram_heatmap`, which lays
+    out its own axes.
+    """
+    if not callable(plot):
+        raise TypeError(f"plot must be a plot function such as plots.layer_densities; got {plot!r:.60}")
+    if not isinstance(items, Mapping) or not items:
+        raise TypeError("items must be a non-empty dict {panel title: probe or history}; "
+                        f"got {items!r:.60}")
+    rows = items if all(isinstance(v, Mapping) for v in items.values()) else {None: items}
+    ncols = max(len(r) for r in rows.values())
+    panels_ = [[(col if row is None else f"{row}, {col}", item) for col, item in r.items()]
+               for row, r in rows.items()]
+    if subfigures:
+        fig = CourseFigure(figsize=SLIDE_SIZE)
+        subs = np.atleast_2d(fig.subfigures(len(rows), ncols, squeeze=False))
+        for sub_row, row in zip(subs, panels_):
+            for sub, (name, item) in zip(sub_row, row):
+                plot(item, fig=sub, title=name, **kw)
+    else:
+        fig, grid, _ = _canvas(shape=(len(rows), ncols), sharex=sharex, sharey=sharey)
+        for ax_row, row in zip(grid, panels_):
+            for ax, (name, item) in zip(ax_row, row):
+                plot(item, ax=ax, title=name, **kw)
+        if xlim is not None:
+            grid[0, 0].set_xlim(*xlim)
+        if sharex and len(rows) > 1:  # the shared x-axis is labelled once, under the last row
+            for ax in grid[:-1].ravel():
+                ax.set_xlabel("")
+        if sharey:  # and a shared y-axis once, left of the first column
+            for ax in grid[:, 1:].ravel():
+                ax.set_ylabel("")
+        if len(rows) > 1 and len({ax.get_ylabel() for ax in grid.ravel()} - {""}) == 1:
+            fig.supylabel(grid[0, 0].get_ylabel())   # one label for the rows: too long for one row
+            for ax in grid.ravel():
+                ax.set_ylabel("")
+    if title:
+        fig.suptitle(title)
     return fig

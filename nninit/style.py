@@ -93,7 +93,7 @@ SCHEME_COLORS: dict[str, str] = {
     "xavier_init": _O["reddish_purple"],  # std sqrt(1/(n+m)): half of Glorot's variance
     "random_init": "#999933",  # U(-0.12, 0.12), bias column included (Tol's olive)
 }
-# The design's aliases wear their scheme's colour.
+# The aliases (glorot_*, kaiming_*) wear their scheme's colour.
 for _family in ("uniform", "normal"):
     SCHEME_COLORS[f"glorot_{_family}"] = SCHEME_COLORS[f"xavier_{_family}"]
     SCHEME_COLORS[f"kaiming_{_family}"] = SCHEME_COLORS[f"he_{_family}"]

@@ -125,7 +125,8 @@ def _values(arg: str, value) -> np.ndarray:
         arr = arr.astype(np.float64)
     bad = ~np.isfinite(arr)
     if bad.any():
-        raise ValueError(f"{arg} must be finite; got {float(arr[bad].flat[0])!r}" + (" in an array" if arr.ndim else ""))
+        where = " in an array" if arr.ndim else ""
+        raise ValueError(f"{arg} must be finite; got {float(arr[bad].flat[0])!r}{where}")
     if (arr < 0).any():
         raise ValueError(f"{arg} must be >= 0 (it is a variance); got {float(arr[arr < 0].flat[0])!r}")
     return arr
@@ -249,41 +250,26 @@ def _fixed_point(act, w2, b2, q0):
     flat = np.abs(f0) <= 1e-12 * np.maximum(q0, 1e-300)
     result[flat] = q0[flat]
 
-    # Upward: the monotone recursion from q0 climbs to the first root above q0, or diverges.
+    # Upward: the monotone recursion from q0 climbs to the first root above q0, or diverges. A
+    # crossing must be clear of rounding (V(q) − q is computed with error ~1e-16·q), or ReLU at
+    # σ_w² = 2 with a bias would "cross" near q = 1e15 instead of diverging.
     up = np.flatnonzero(~flat & (f0 > 0))
-    lo, flo = q0[up].copy(), f0[up].copy()
-    hi, fhi = np.full(up.size, np.inf), np.full(up.size, np.nan)
-    todo = np.arange(up.size)
-    while todo.size:
-        step = np.maximum(lo[todo] * 4.0, 1e-300)
-        fs = F(step, up[todo])
-        # a crossing must be clear of rounding (V(q) − q is computed with error ~1e-16·q), or
-        # ReLU at σ_w² = 2 with a bias would "cross" near q = 1e15 instead of diverging
-        crossed = fs < -1e-12 * step
-        hi[todo[crossed]], fhi[todo[crossed]] = step[crossed], fs[crossed]
-        moving = ~crossed
-        lo[todo[moving]], flo[todo[moving]] = step[moving], fs[moving]
-        todo = todo[moving & (step < _Q_BIG)]
-    found = np.isfinite(hi)
+    lo, flo, hi, fhi = _walk_to_sign_change(lambda q, i: F(q, up[i]), q0[up], f0[up], 4.0,
+                                            crossed=lambda f, q: f < -1e-12 * q,
+                                            past=lambda q, i: q >= _Q_BIG)
+    found = ~np.isnan(hi)
     result[up[~found]] = np.inf
     if found.any():
         idx = up[found]
         result[idx] = _root(lambda c, i: F(c, idx[i]), lo[found], hi[found], flo[found], fhi[found], log=True)
 
-    # Downward: the recursion falls to the largest root below q0, which is 0 only if V(0) = 0.
+    # Downward: the recursion falls to the largest root below q0, which is 0 only if V(0) = 0
+    # (a crossing clear of rounding, as above: tanh at σ_w² = 1 has q* = 0, not 1e-17).
     down = np.flatnonzero(~flat & (f0 < 0))
-    hi, fhi = q0[down].copy(), f0[down].copy()
-    lo, flo = np.full(down.size, np.nan), np.full(down.size, np.nan)
-    todo = np.arange(down.size)
     floor = q0[down] * 1e-30
-    while todo.size:
-        step = hi[todo] / 4.0
-        fs = F(step, down[todo])
-        crossed = fs > 1e-12 * step  # clear of rounding, as above (tanh at σ_w² = 1: q* = 0, not 1e-17)
-        lo[todo[crossed]], flo[todo[crossed]] = step[crossed], fs[crossed]
-        moving = ~crossed
-        hi[todo[moving]], fhi[todo[moving]] = step[moving], fs[moving]
-        todo = todo[moving & (step > floor[todo])]
+    hi, fhi, lo, flo = _walk_to_sign_change(lambda q, i: F(q, down[i]), q0[down], f0[down], 0.25,
+                                            crossed=lambda f, q: f > 1e-12 * q,
+                                            past=lambda q, i: q <= floor[i])
     missing = np.isnan(lo)
     if missing.any():  # no sign change down to q0·1e-30: bracket with q = 0 itself
         idx = down[missing]
@@ -298,6 +284,26 @@ def _fixed_point(act, w2, b2, q0):
         idx = down[rest]
         result[idx] = _mixed_root(F, idx, lo[rest], hi[rest], flo[rest], fhi[rest], lo[rest] > 0)
     return result
+
+
+def _walk_to_sign_change(F, x, fx, factor, *, crossed, past):
+    """The bracket search of every root finder here, vectorised over problems: from each x (where
+    F = fx), step x ← factor·x until ``crossed(F(x), x)`` or ``past(x, i)`` (a limit; ``i`` indexes
+    the problems). ``F(x, i)`` evaluates problems ``i`` at points x. Returns (x_last, F_last, x_crossed,
+    F_crossed): the last point before the sign change and the first after it, NaN where none was found.
+    """
+    last, f_last = x.astype(np.float64), fx.astype(np.float64)
+    after, f_after = np.full(x.size, np.nan), np.full(x.size, np.nan)
+    todo = np.arange(x.size)
+    while todo.size:
+        step = last[todo] * factor
+        fs = F(step, todo)
+        hit = crossed(fs, step)
+        after[todo[hit]], f_after[todo[hit]] = step[hit], fs[hit]
+        on = ~hit
+        last[todo[on]], f_last[todo[on]] = step[on], fs[on]
+        todo = todo[on & ~past(step, todo)]
+    return last, f_last, after, f_after
 
 
 def _mixed_root(F, idx, lo, hi, flo, fhi, log):
@@ -315,7 +321,8 @@ def _recursion_args(activation, sigma_w2, sigma_b2, q0):
     w2, b2 = _values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2)
     q0 = _values("q0", q0)
     if (q0 <= 0).any():
-        raise ValueError(f"q0 must be > 0 (the variance the recursion starts from); got {float(q0[q0 <= 0].flat[0])!r}")
+        raise ValueError("q0 must be > 0 (the variance the recursion starts from);"
+                         f" got {float(q0[q0 <= 0].flat[0])!r}")
     shape = _broadcast(sigma_w2=w2, sigma_b2=b2, q0=q0)[0].shape
     return act, w2, b2, q0, shape
 
@@ -380,32 +387,18 @@ def critical_sigma_w2(activation, sigma_b2=0.0):
     def G(w2, idx):
         return _chi(act, w2, _fixed_point(act, w2, b2[idx], ones[idx])) - 1.0
 
-    all_idx = np.arange(n)
-    g1 = G(ones, all_idx)
-    lo, hi = np.where(g1 < 0, 1.0, np.nan), np.where(g1 > 0, 1.0, np.nan)
-    glo, ghi = np.where(g1 < 0, g1, np.nan), np.where(g1 > 0, g1, np.nan)
+    g1 = G(ones, np.arange(n))
     exact = g1 == 0
-    for _ in range(40):  # 4**20 = 1e12 each way
-        need_hi = np.flatnonzero(~exact & np.isnan(hi))
-        need_lo = np.flatnonzero(~exact & np.isnan(lo))
-        if need_hi.size == 0 and need_lo.size == 0:
-            break
-        if need_hi.size:
-            w = lo[need_hi] * 4.0
-            g = G(w, need_hi)
-            hi[need_hi] = np.where(g >= 0, w, np.nan)
-            ghi[need_hi] = np.where(g >= 0, g, np.nan)
-            lo[need_hi], glo[need_hi] = np.where(g < 0, w, lo[need_hi]), np.where(g < 0, g, glo[need_hi])
-        if need_lo.size:
-            w = hi[need_lo] / 4.0
-            g = G(w, need_lo)
-            lo[need_lo] = np.where(g <= 0, w, np.nan)
-            glo[need_lo] = np.where(g <= 0, g, np.nan)
-            hi[need_lo], ghi[need_lo] = np.where(g > 0, w, hi[need_lo]), np.where(g > 0, g, ghi[need_lo])
-        out_of_range = ((lo > 1e12) | (hi < 1e-12)) & ~exact
-        if out_of_range.any():
-            break
-    bad = ~exact & (np.isnan(lo) | np.isnan(hi) | (lo > 1e12) | (hi < 1e-12))
+    lo, glo, hi, ghi = (np.full(n, np.nan) for _ in range(4))
+    # χ₁ grows with σ_w²: walk up from 1 where χ₁ < 1, down where χ₁ > 1, by factors of 4
+    up, down = np.flatnonzero(g1 < 0), np.flatnonzero(g1 > 0)
+    lo[up], glo[up], hi[up], ghi[up] = _walk_to_sign_change(
+        lambda w, i: G(w, up[i]), ones[up], g1[up], 4.0, crossed=lambda g, w: g >= 0,
+        past=lambda w, i: w > 1e12)
+    hi[down], ghi[down], lo[down], glo[down] = _walk_to_sign_change(
+        lambda w, i: G(w, down[i]), ones[down], g1[down], 0.25, crossed=lambda g, w: g <= 0,
+        past=lambda w, i: w < 1e-12)
+    bad = ~exact & (np.isnan(lo) | np.isnan(hi))
     if bad.any():
         raise ValueError(
             f"no order-to-chaos transition for activation {act.name!r} with sigma_b2="
@@ -469,7 +462,8 @@ def _per_layer(arg: str, value, n_layers: int) -> np.ndarray:
         return np.full(n_layers, float(arr))
     if arr.shape != (n_layers,):
         raise ValueError(
-            f"{arg} must be one variance or one per layer ({n_layers} for these sizes); got {arr.shape[0] if arr.ndim == 1 else arr.shape} values"
+            f"{arg} must be one variance or one per layer ({n_layers} for these sizes);"
+            f" got {arr.shape[0] if arr.ndim == 1 else arr.shape} values"
         )
     return arr
 

@@ -1,11 +1,24 @@
-"""Training an :class:`~nninit.mlp.MLP` with mini-batch SGD (momentum, Nesterov) or Adam, and watching it.
+"""Training a network with mini-batch SGD (momentum, Nesterov) or Adam, and watching it.
 
-``fit`` returns a :class:`History`: the loss and accuracy of every step, train/validation metrics per
-epoch, and, every ``record_every`` steps, per-layer statistics of the activations and of their
-gradients, taken from the very forward and backward pass of that step (no extra pass).
+:func:`fit` reads as four named steps, in the manner of scikit-learn's ``_fit``:
 
->>> history = fit(net, X, y, epochs=50, batch_size=32, lr=0.1, momentum=0.9, rng=0)   # doctest: +SKIP
->>> history.act_std[:, 0]          # std of layer 1's activations at every recorded step
+1. validate: every argument and array checked before any work (:func:`_checked_data`);
+2. one training step: forward, loss, divergence checks, backward, update (:class:`TrainingStep`,
+   public, so that a benchmark or a notebook can time or drive exactly what ``fit`` runs);
+3. record: every ``record_every`` steps, per-layer statistics from that step's own pass
+   (:class:`nninit.recorder.Recorder`);
+4. build the :class:`History` from the per-step, per-epoch and recorded arrays (:class:`_Log`).
+
+What a network must provide to be trained and probed this way is written in ``docs/engine.md``;
+:class:`nninit.MLP` is the reference.
+
+>>> from nninit import MLP, data
+>>> X, y = data.spirals(n=90, classes=3, rng=0)
+>>> history = fit(MLP([2, 16, 3], rng=0), X, y, epochs=3, batch_size=30, lr=0.1, rng=0)
+>>> history.n_steps, history.act_std.shape   # 3 epochs of 3 batches; one record (step 0), 2 layers
+(9, (1, 2))
+>>> bool(history.train_loss[-1] < history.train_loss[0])
+True
 """
 
 from __future__ import annotations
@@ -15,47 +28,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _checks
-from .mlp import MLP, LOSSES, class_labels, loss_function, targets
+from . import _checks, optimizers
+from .mlp import LOSSES, class_labels, loss_function, targets
+from .recorder import BYTES_PER_RECORD_PER_LAYER, HIST_EDGES, Recorder
 
-OPTIMIZERS = ("sgd", "adam")
-
-# Histograms of |values|: 4 log-spaced bins per decade from 1e-8 to 1e4 (48 bins), so that both a
-# collapse towards 0 and an explosion show. Values below 1e-8 (zeros included) go to the first bin,
-# values above 1e4 to the last.
-HIST_LOW, HIST_HIGH, HIST_PER_DECADE = -8, 4, 4
-N_BINS = (HIST_HIGH - HIST_LOW) * HIST_PER_DECADE
-HIST_EDGES = np.logspace(HIST_LOW, HIST_HIGH, N_BINS + 1)
-
-# The per-layer statistics recorded every `record_every` steps, each an array (n_records, n_layers).
-STATS = ("act_mean", "act_std", "grad_act_mean", "grad_act_std", "saturated", "dead", "grad_W_norm",
-         "update_ratio")
-# Bytes of one record: its step index, then per layer 8 float64 statistics and 2 histograms of float64.
-BYTES_PER_RECORD_PER_LAYER = 8 * len(STATS) + 2 * 8 * N_BINS  # 832
-
-
-def abs_histogram(x: np.ndarray) -> np.ndarray:
-    """Fraction of the entries of ``x`` whose |value| falls in each bin of ``HIST_EDGES`` (sums to 1).
-
-    Bin i holds 10^(-8 + i/4) <= |x| < 10^(-8 + (i+1)/4); |x| < 1e-8 (and 0) counts in bin 0 and
-    |x| >= 1e4 in the last bin. Computed as floor(4·(log10|x| + 8)), clipped, then counted. ``x``
-    must be finite.
-    """
-    buf = np.abs(x)                                  # one new array; all that follows is in place
-    np.maximum(buf, 10.0 ** (HIST_LOW - 1), out=buf)  # zeros would make log10 slow (and -inf): bin 0
-    np.log10(buf, out=buf)
-    buf -= HIST_LOW
-    buf *= HIST_PER_DECADE
-    np.clip(buf, 0, N_BINS - 1, out=buf)
-    counts = np.bincount(buf.astype(np.intp).ravel(), minlength=N_BINS)
-    return counts / x.size
-
-
-def _mean_std(x: np.ndarray) -> tuple[float, float]:
-    """Mean and std of all entries of ``x``, in two passes (x − mean, then a dot product)."""
-    m = x.mean()
-    d = (x - m).ravel()
-    return float(m), math.sqrt(float(np.dot(d, d)) / d.size)
+# What fit needs of a network (docs/engine.md); checked up front so that a wrong object fails clearly.
+NET_INTERFACE = ("sizes", "dtype", "activation", "layers", "layer_names", "check_input", "trace", "backward",
+                 "forward")
 
 
 @dataclass
@@ -89,7 +68,8 @@ class History:
       constant (std 0, e.g. zero-initialised) and moved, NaN when it was constant and did not move;
 
     and ``act_hist``, ``grad_act_hist`` (n_records, n_layers, n_bins): the fraction of |a_l| and of
-    |dL/da_l| in each bin of ``hist_edges`` (n_bins + 1,), rows summing to 1 (:func:`abs_histogram`).
+    |dL/da_l| in each bin of ``hist_edges`` (n_bins + 1,), rows summing to 1
+    (:func:`nninit.recorder.abs_histogram`: 4 bins per decade from 1e-8 to 1e4).
 
     Also ``config`` (the arguments of the run), ``n_steps``, ``n_records``, ``nbytes``.
     """
@@ -133,136 +113,199 @@ class History:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
 
     def __repr__(self) -> str:
-        end = "finished" if self.diverged_at is None else f"diverged at step {self.diverged_at}: {self.reason}"
+        end = ("finished" if self.diverged_at is None
+               else f"diverged at step {self.diverged_at}: {self.reason}")
         last = f", final loss {self.loss[-1]:.4g}" if len(self.loss) else ""
         return (f"History({self.n_steps} steps, {len(self.train_loss)} epochs, {self.n_records} records"
                 f" of {len(self.layer_names)} layers{last}; {end})")
 
 
-# --------------------------------------------------------------------------- optimizers
+
+# --------------------------------------------------------------------------- 1. validate
 
 
-class SGD:
-    """Stochastic gradient descent with (optional) momentum μ, in PyTorch's form with lr folded in:
+@dataclass
+class _Data:
+    """Checked examples: ``X`` in the network's dtype, targets ``t`` as the loss wants them, and
+    class ``labels`` (None when accuracy has no meaning: MSE on one output)."""
 
-    v ← μ·v − lr·g;  W ← W + v            (heavy ball; μ = 0 is plain SGD: W ← W − lr·g)
-    Nesterov:        W ← W + μ·v − lr·g   (with the new v; Sutskever et al. 2013)
+    X: np.ndarray
+    t: np.ndarray
+    labels: np.ndarray | None
 
-    ``step`` overwrites the gradient arrays (no copies) and returns each parameter's update ΔW.
+    def __len__(self) -> int:
+        return len(self.X)
+
+def _check_net(net) -> None:
+    missing = [name for name in NET_INTERFACE if not hasattr(net, name)]
+    if missing:
+        raise TypeError(f"net must be an nninit.MLP or provide what fit needs (docs/engine.md);"
+                        f" a {type(net).__name__} lacks {', '.join(missing)}")
+
+
+def _checked_data(net, loss: str, X, y, arg: str = "X") -> _Data:
+    """(X, y) checked against ``net`` and ``loss``; ``arg`` names X in messages ("X" or "X_val")."""
+    X = net.check_input(X, arg)
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{arg} must be finite; it holds NaN or inf"
+                         " (after conversion to the network's dtype)")
+    y_arg = "y" + arg[1:]
+    n_out = net.sizes[-1]
+    t = targets(loss, y, X.shape[0], n_out, arg=y_arg)
+    if loss == "mse":
+        t = t.astype(net.dtype)
+    # accuracy needs class labels: always for cross-entropy, for MSE only with several outputs
+    labels = class_labels(y) if loss == "cross_entropy" or n_out > 1 else None
+    return _Data(X, t, labels)
+
+
+def _checked_validation(net, loss: str, X_val, y_val) -> _Data | None:
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val go together: give both or neither;"
+                         f" got X_val={'None' if X_val is None else 'an array'},"
+                         f" y_val={'None' if y_val is None else 'an array'}")
+    return None if X_val is None else _checked_data(net, loss, X_val, y_val, arg="X_val")
+
+
+# --------------------------------------------------------------------------- 2. one training step
+
+
+class Diverged(ArithmeticError):
+    """A loss, pre-activation or gradient stopped being finite; the message says which, where."""
+
+
+class TrainingStep:
+    """One step of :func:`fit`, callable on a batch: forward pass, loss, divergence checks,
+    backward pass, checks, then the optimizer's update of every parameter in place.
+
+    ``step(X, t, recorder=None)`` takes a batch ``X`` (N, n_in) in the network's dtype and its
+    targets ``t`` as the loss wants them (``mlp.targets``), returns the batch loss (measured before
+    the update) and keeps the logits in ``step.output``. With a ``recorder`` the step's statistics
+    are recorded between backward pass and update. Raises :class:`Diverged`, before any update, if
+    a loss, pre-activation or gradient is not finite. Each call reuses the previous call's arrays
+    (``out=``), so a step of a fixed batch size allocates almost nothing.
+
+    >>> import numpy as np
+    >>> from nninit import MLP
+    >>> step = TrainingStep(MLP([2, 8, 3], rng=0), lr=0.1)
+    >>> X, t = np.ones((4, 2), np.float32), np.array([0, 1, 2, 0])
+    >>> first, second = step(X, t), step(X, t)
+    >>> second < first
+    True
     """
 
-    def __init__(self, params, lr, momentum=0.0, nesterov=False):
-        self.lr, self.momentum, self.nesterov = lr, momentum, nesterov
-        self.velocity = [np.zeros_like(p) for p in params] if momentum else None
+    def __init__(self, net, *, loss="cross_entropy", optimizer="sgd", lr, momentum=0.0, nesterov=False,
+                 betas=(0.9, 0.999), eps=1e-8):
+        self.net = net
+        self.loss_fn = loss_function(loss)
+        self.optimizer = optimizers.make(optimizer, [layer.params for layer in net.layers], lr,
+                                         momentum=momentum, nesterov=nesterov, betas=betas, eps=eps)
+        self.trace = self.grads = None
+        self.n_steps = 0                                            # updates made so far
 
-    def step(self, params, grads) -> list:
-        deltas = []
-        for i, (p, g) in enumerate(zip(params, grads)):
-            g *= -self.lr                            # g now holds −lr·g
-            if self.velocity is None:
-                delta = g
-            else:
-                v = self.velocity[i]
-                v *= self.momentum
-                v += g                               # v ← μ·v − lr·g
-                if self.nesterov:
-                    g += self.momentum * v           # μ·v − lr·g
-                    delta = g
-                else:
-                    delta = v
-            p += delta
-            deltas.append(delta)
-        return deltas
+    @property
+    def output(self) -> np.ndarray:
+        """The logits of the last batch."""
+        return self.trace.output
 
-
-class Adam:
-    """Adam (Kingma & Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², t ← t + 1,
-    ΔW = −lr · m̂ / (√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)."""
-
-    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8):
-        self.lr, (self.beta1, self.beta2), self.eps, self.t = lr, betas, eps, 0
-        self.m = [np.zeros_like(p) for p in params]
-        self.v = [np.zeros_like(p) for p in params]
-
-    def step(self, params, grads) -> list:
-        self.t += 1
-        c1 = 1.0 - self.beta1 ** self.t
-        c2 = 1.0 - self.beta2 ** self.t
-        deltas = []
-        for p, g, m, v in zip(params, grads, self.m, self.v):
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            g *= g
-            g *= 1.0 - self.beta2
-            v += g                                   # g is free again: reuse it for ΔW
-            np.divide(v, c2, out=g)
-            np.sqrt(g, out=g)
-            g += self.eps
-            np.divide(m, g, out=g)
-            g *= -self.lr / c1
-            p += g
-            deltas.append(g)
-        return deltas
+    def __call__(self, X, t, recorder=None) -> float:
+        net = self.net
+        self.trace = net.trace(X, out=self.trace)                  # out=: reuse last step's arrays
+        value, g = self.loss_fn(self.trace.output, t)
+        _check_forward(value, self.trace)
+        self.grads = net.backward(self.trace, g, out=self.grads)
+        _check_backward(self.grads)
+        if recorder is not None:
+            recorder.record(self.n_steps, self.trace, self.grads)
+        deltas = self.optimizer.step([self.grads.params(l) for l in range(len(net.layers))])
+        if recorder is not None:
+            recorder.record_update(deltas)
+        self.n_steps += 1
+        return value
 
 
-# --------------------------------------------------------------------------- the recorder
+def _check_forward(value: float, trace) -> None:
+    """Raise Diverged unless the loss and every hidden layer's pre-activations are finite (hidden
+    ones too: tanh and sigmoid turn an overflow, inf, into a finite ±1)."""
+    if math.isfinite(value):
+        # A sum is finite only if every entry is (and nothing overflowed): one cheap pass per layer.
+        bad = [l for l, s in enumerate(trace.pre[:-1]) if not math.isfinite(float(s.sum()))]
+        if not bad:
+            return
+        raise Diverged(f"pre-activations of layer {bad[0] + 1} overflowed or became NaN")
+    for l, s in enumerate(trace.pre):
+        if not np.isfinite(s.sum()):
+            where = "the output layer" if l == len(trace.pre) - 1 else f"layer {l + 1}"
+            raise Diverged(f"pre-activations of {where} overflowed or became NaN")
+    raise Diverged(f"loss is {value}")
 
 
-class _Recorder:
-    """Preallocated arrays for ``n_records`` records; fills one row from a step's trace and gradients."""
+def _check_backward(grads) -> None:
+    """Raise Diverged unless every dL/ds is finite. A non-finite dL/ds reaches the first layer's
+    (it spreads through every product with W), so one sum checks all; the layer nearest the
+    output that went wrong is named. A dL/dW that overflowed puts inf into W, which the next
+    forward pass (or the end-of-epoch evaluation) finds."""
+    if math.isfinite(float(grads.grad_pre[0].sum())):
+        return
+    bad = [l for l, g in enumerate(grads.grad_pre) if not math.isfinite(float(g.sum()))]
+    raise Diverged(f"gradients of layer {bad[-1] + 1} overflowed or became NaN")
 
-    def __init__(self, net: MLP, n_steps: int, record_every: int):
-        n_records = (n_steps + record_every - 1) // record_every
-        L = net.n_layers
-        self.steps = np.zeros(n_records, dtype=np.int64)
-        self.stats = {name: np.full((n_records, L), np.nan) for name in STATS}
-        self.act_hist = np.zeros((n_records, L, N_BINS))
-        self.grad_act_hist = np.zeros((n_records, L, N_BINS))
-        self.activation = net.activation
-        self.n = 0
-        self._w_std = None
 
-    def record(self, step, trace, grads, layers):
-        """Statistics of this step's activations and gradients (before its update)."""
-        r, s = self.n, self.stats
-        self.steps[r] = step
-        last = len(layers) - 1
-        for l in range(len(layers)):
-            a, g = trace.act[l], grads.grad_act[l]
-            s["act_mean"][r, l], s["act_std"][r, l] = _mean_std(a)
-            s["grad_act_mean"][r, l], s["grad_act_std"][r, l] = _mean_std(g)
-            gw = grads.grad_W[l].ravel()
-            s["grad_W_norm"][r, l] = math.sqrt(float(np.dot(gw, gw)))
-            self.act_hist[r, l] = abs_histogram(a)
-            self.grad_act_hist[r, l] = abs_histogram(g)
-            if l < last:
-                s["saturated"][r, l] = self.activation.saturated_share(a)
-                s["dead"][r, l] = self.activation.dead_share(trace.pre[l])
-        self._w_std = [_mean_std(layer.W)[1] for layer in layers]
+# --------------------------------------------------------------------------- 4. the History
 
-    def record_update(self, deltas_W):
-        """std(ΔW)/std(W) for the update that followed the last record."""
-        r = self.n
-        for l, (d, w_std) in enumerate(zip(deltas_W, self._w_std)):
-            d_std = _mean_std(d)[1]
-            ratio = d_std / w_std if w_std > 0 else (np.inf if d_std > 0 else np.nan)   # W constant: inf
-            self.stats["update_ratio"][r, l] = ratio
-        self.n += 1
 
-    def finish(self, n_done_records) -> dict:
-        n = n_done_records
-        out = {name: a[:n].copy() if n < len(a) else a for name, a in self.stats.items()}
-        out["record_steps"] = self.steps[:n].copy()
-        out["act_hist"] = self.act_hist[:n].copy() if n < len(self.act_hist) else self.act_hist
-        out["grad_act_hist"] = self.grad_act_hist[:n].copy() if n < len(self.grad_act_hist) else self.grad_act_hist
-        return out
+class _Log:
+    """The per-step and per-epoch arrays of a run, by name, and how it ended."""
+
+    EPOCH = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "epoch_end_step")
+
+    def __init__(self, n_steps: int, epochs: int):
+        self.loss = np.full(n_steps, np.nan)
+        self.accuracy = np.full(n_steps, np.nan)
+        self.epoch = {name: np.full(epochs, np.nan) for name in self.EPOCH}
+        self.steps = self.epochs = 0
+        self.diverged_at, self.reason = None, None
+
+    def step(self, value: float, output: np.ndarray, labels) -> None:
+        self.loss[self.steps] = value
+        if labels is not None:
+            self.accuracy[self.steps] = np.mean(output.argmax(axis=1) == labels)
+        self.steps += 1
+
+    def end_epoch(self, **values) -> None:
+        for name, value in values.items():
+            self.epoch[name][self.epochs] = value
+        self.epoch["epoch_end_step"][self.epochs] = self.steps
+        self.epochs += 1
+
+    def history(self, net, recorded: dict, config: dict, validation: bool) -> History:
+        e, n = self.epochs, self.steps
+        per_epoch = {name: a[:e].copy() for name, a in self.epoch.items()}
+        per_epoch["epoch_end_step"] = per_epoch["epoch_end_step"].astype(np.int64)
+        if not validation:
+            per_epoch["val_loss"] = per_epoch["val_accuracy"] = np.zeros(0)
+        return History(loss=self.loss[:n].copy(), accuracy=self.accuracy[:n].copy(), **per_epoch,
+                       diverged_at=self.diverged_at, reason=self.reason, layer_names=list(net.layer_names),
+                       config=config, **recorded)
+
+
+def _evaluate(net, data: _Data, loss_fn, chunk=4096) -> tuple[float, float]:
+    """Mean loss and accuracy over ``data``, forward only, ``chunk`` rows at a time."""
+    total, correct = 0.0, 0
+    for start in range(0, len(data), chunk):
+        rows = slice(start, start + chunk)
+        out = net.forward(data.X[rows])
+        value, _ = loss_fn(out, data.t[rows])
+        total += value * len(out)
+        if data.labels is not None:
+            correct += int(np.sum(out.argmax(axis=1) == data.labels[rows]))
+    return total / len(data), (correct / len(data) if data.labels is not None else float("nan"))
 
 
 # --------------------------------------------------------------------------- fit
 
 
-def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nesterov=False,
+def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nesterov=False,
         loss="cross_entropy", X_val=None, y_val=None, record_every=10, rng=None,
         betas=(0.9, 0.999), eps=1e-8) -> History:
     """Train ``net`` in place on (X, y) with mini-batches, and return a :class:`History`.
@@ -276,194 +319,68 @@ def fit(net: MLP, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0
     (forward only) and on (X_val, y_val) if given.
 
     Every ``record_every`` steps (and at step 0) the per-layer statistics of :class:`History` are
-    taken from that step's own forward and backward pass; a recorded step costs about as much time
-    again as a plain one (the two histograms per layer dominate), so the default adds ~10%.
-    Memory: all arrays are allocated up front
-    and do not depend on N; a recorded step costs 8 + 832·n_layers bytes (8 float64 statistics and
-    two 48-bin float64 histograms per layer, plus the step index), every step 16 bytes (loss,
-    accuracy), every epoch 40 bytes. A run whose history would exceed ``_checks.MAX_BYTES`` (1 GiB)
-    is refused before anything is allocated, with the record_every (or epochs) that would fit.
+    taken from that step's own forward and backward pass; a recorded step costs about 1.7–2.2 times a
+    plain one at the course's sizes (width 64–128, depth 8–30, batch 64; measured by
+    ``benchmarks/bench_mlp.py --recording``), so the default ``record_every=10`` adds 7–12%. Memory: all
+    arrays are allocated up front and do not depend on N; a recorded step costs 8 + 832·n_layers
+    bytes (8 float64 statistics and two 48-bin float64 histograms per layer, plus the step index),
+    every step 16 bytes (loss, accuracy), every epoch 40 bytes. A run whose history would exceed
+    ``_checks.MAX_BYTES`` (1 GiB) is refused before anything is allocated, with the record_every (or
+    epochs) that would fit.
 
     Divergence: if a loss, pre-activation or gradient is not finite (NaN, or an overflow to inf),
     training stops cleanly before that step's update; ``history.diverged_at`` and ``history.reason``
     say where and why, and the arrays hold the steps completed before it. No warning is printed.
     """
-    if not isinstance(net, MLP):
-        raise TypeError(f"net must be an nninit.MLP; got {type(net).__name__}")
-    X = net.check_input(X, "X")
-    _check_finite("X", X)
-    n, n_out = X.shape[0], net.sizes[-1]
+    _check_net(net)
     _checks.choice("loss", loss, LOSSES)
-    t = targets(loss, y, n, n_out, arg="y")
-    if loss == "mse":
-        t = t.astype(net.dtype)
-    # accuracy needs class labels: always for cross-entropy, for MSE only with several outputs
-    labels = class_labels(np.asarray(y)) if loss == "cross_entropy" or n_out > 1 else None
+    train = _checked_data(net, loss, X, y)
+    val = _checked_validation(net, loss, X_val, y_val)
     epochs = _checks.positive_int("epochs", epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
     record_every = _checks.positive_int("record_every", record_every)
-    _check_history_size(n, epochs, batch_size, record_every, net.n_layers)
+    _check_history_size(len(train), epochs, batch_size, record_every, net.n_layers)
     gen = _checks.generator(rng)
-    val = None
-    if (X_val is None) != (y_val is None):
-        raise ValueError("X_val and y_val go together: give both or neither;"
-                         f" got X_val={'None' if X_val is None else 'an array'},"
-                         f" y_val={'None' if y_val is None else 'an array'}")
-    if X_val is not None:
-        Xv = net.check_input(X_val, "X_val")
-        _check_finite("X_val", Xv)
-        tv = targets(loss, y_val, Xv.shape[0], n_out, arg="y_val")
-        val = (Xv, tv.astype(net.dtype) if loss == "mse" else tv,
-               class_labels(np.asarray(y_val)) if labels is not None else None)
+    step = TrainingStep(net, loss=loss, optimizer=optimizer, lr=lr, momentum=momentum, nesterov=nesterov,
+                        betas=betas, eps=eps)
 
-    loss_fn = loss_function(loss)
-    params = [p for layer in net.layers for p in (layer.W, layer.b)]
-    opt = _optimizer(params, optimizer, lr, momentum, nesterov, betas, eps)
-    steps_per_epoch = -(-n // batch_size)
-    n_steps = epochs * steps_per_epoch
-    rec = _Recorder(net, n_steps, record_every)
-    step_loss = np.full(n_steps, np.nan)
-    step_acc = np.full(n_steps, np.nan)
-    epoch_stats = np.full((5, epochs), np.nan)        # train loss/acc, val loss/acc, end step
-    step, epochs_done, diverged_at, reason = 0, 0, None, None
-    trace = grads = None
-
-    # Non-finite values are looked for explicitly below, so numpy's warnings are switched off here.
+    n_steps = epochs * -(-len(train) // batch_size)
+    log = _Log(n_steps, epochs)
+    recorder = Recorder(net, n_records=-(-n_steps // record_every))
+    # Non-finite values are looked for explicitly, so numpy's warnings are switched off here.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in range(epochs):
-            order = gen.permutation(n)
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
-                trace = net.trace(X[idx], out=trace)          # out=: reuse last step's arrays
-                value, g = loss_fn(trace.output, t[idx])
-                reason = _forward_problem(value, trace)
-                if reason is None:
-                    grads = net.backward(trace, g, out=grads)
-                    reason = _backward_problem(grads)
-                if reason is not None:
-                    diverged_at, reason = step, f"{reason} at step {step}"
+        try:
+            for _ in range(epochs):
+                order = gen.permutation(len(train))
+                for start in range(0, len(train), batch_size):
+                    idx = order[start:start + batch_size]
+                    record = recorder if log.steps % record_every == 0 else None
+                    value = step(train.X[idx], train.t[idx], record)
+                    log.step(value, step.output, None if train.labels is None else train.labels[idx])
+                train_loss, train_accuracy = _evaluate(net, train, step.loss_fn)
+                no_val = (math.nan, math.nan)
+                val_loss, val_accuracy = no_val if val is None else _evaluate(net, val, step.loss_fn)
+                log.end_epoch(train_loss=train_loss, train_accuracy=train_accuracy, val_loss=val_loss,
+                              val_accuracy=val_accuracy)
+                if not math.isfinite(train_loss):
+                    log.diverged_at = log.steps - 1
+                    log.reason = f"training loss not finite after the update of step {log.steps - 1}"
                     break
-                step_loss[step] = value
-                if labels is not None:
-                    step_acc[step] = np.mean(trace.output.argmax(axis=1) == labels[idx])
-                recording = step % record_every == 0
-                if recording:
-                    rec.record(step, trace, grads, net.layers)
-                deltas = opt.step(params, [p for l in range(net.n_layers) for p in (grads.grad_W[l], grads.grad_b[l])])
-                if recording:
-                    rec.record_update(deltas[0::2])
-                step += 1
-            if diverged_at is not None:
-                break
-            epoch_stats[0, epoch], epoch_stats[1, epoch] = _evaluate(net, X, t, labels, loss_fn)
-            if val is not None:
-                epoch_stats[2, epoch], epoch_stats[3, epoch] = _evaluate(net, *val, loss_fn)
-            epoch_stats[4, epoch] = step
-            epochs_done = epoch + 1
-            if not np.isfinite(epoch_stats[0, epoch]):
-                diverged_at = step - 1
-                reason = f"training loss not finite after the update of step {step - 1}"
-                break
+        except Diverged as problem:
+            log.diverged_at, log.reason = log.steps, f"{problem} at step {log.steps}"
 
-    done = step
-    recorded = rec.finish(rec.n)
-    e = epochs_done
-    return History(
-        loss=step_loss[:done].copy(), accuracy=step_acc[:done].copy(),
-        epoch_end_step=epoch_stats[4, :e].astype(np.int64),
-        train_loss=epoch_stats[0, :e].copy(), train_accuracy=epoch_stats[1, :e].copy(),
-        val_loss=epoch_stats[2, :e].copy() if val is not None else np.zeros(0),
-        val_accuracy=epoch_stats[3, :e].copy() if val is not None else np.zeros(0),
-        diverged_at=diverged_at, reason=reason,
-        layer_names=net.layer_names,
-        config=dict(epochs=epochs, batch_size=batch_size, lr=opt.lr, optimizer=optimizer,
-                    momentum=getattr(opt, "momentum", 0.0), nesterov=bool(nesterov), loss=loss,
-                    record_every=record_every, sizes=list(net.sizes),
-                    activation=net.activation.name),
-        **recorded,
-    )
-
-
-def _optimizer(params, optimizer, lr, momentum, nesterov, betas, eps):
-    """Check the optimizer's arguments and build it."""
-    _checks.choice("optimizer", optimizer, OPTIMIZERS)
-    lr = _checks.real("lr", lr, positive=True)
-    momentum = _checks.real("momentum", momentum, nonnegative=True)
-    if momentum >= 1:
-        raise ValueError(f"momentum must be in [0, 1); got {momentum!r}")
-    if not isinstance(nesterov, (bool, np.bool_)):
-        raise TypeError(f"nesterov must be True or False; got {nesterov!r}")
-    if nesterov and (optimizer != "sgd" or momentum == 0):
-        raise ValueError(f"nesterov=True needs optimizer='sgd' and momentum > 0; got optimizer={optimizer!r},"
-                         f" momentum={momentum!r}")
-    if optimizer != "sgd" and momentum:
-        raise ValueError(f"momentum is for optimizer='sgd'; optimizer={optimizer!r} got momentum={momentum!r}"
-                         " (Adam's are betas)")
-    betas = _check_betas(betas)
-    eps = _checks.real("eps", eps, positive=True)
-    return SGD(params, lr, momentum, bool(nesterov)) if optimizer == "sgd" else Adam(params, lr, betas, eps)
-
-
-def _forward_problem(value, trace) -> str | None:
-    """None if the loss and every layer's pre-activations are finite, else what is not."""
-    if math.isfinite(value):
-        # A sum is finite only if every entry is (and nothing overflowed): one cheap pass per layer.
-        # Hidden pre-activations are checked because tanh/sigmoid turn an overflow (inf) into ±1.
-        sums = [float(s.sum()) for s in trace.pre[:-1]]
-        if all(map(math.isfinite, sums)):
-            return None
-        l = next(i for i, v in enumerate(sums) if not math.isfinite(v))
-        return f"pre-activations of layer {l + 1} overflowed or became NaN"
-    for l, s in enumerate(trace.pre):
-        if not np.isfinite(s.sum()):
-            where = "the output layer" if l == len(trace.pre) - 1 else f"layer {l + 1}"
-            return f"pre-activations of {where} overflowed or became NaN"
-    return f"loss is {value}"
-
-
-def _backward_problem(grads) -> str | None:
-    """None if every gradient is finite: dL/db = Σ_n dL/ds is finite only if all of dL/ds is (and
-    then so is dL/da, or dL/ds = dL/da ⊙ φ' would not be). A dL/dW that overflowed puts inf into W,
-    which the next forward pass (or the end-of-epoch evaluation) finds."""
-    for l in reversed(range(len(grads.grad_b))):
-        if not np.isfinite(grads.grad_b[l]).all():
-            return f"gradients of layer {l + 1} overflowed or became NaN"
-    return None
-
-
-def _evaluate(net, X, t, labels, loss_fn, chunk=4096) -> tuple[float, float]:
-    """Mean loss and accuracy over (X, t), forward only, ``chunk`` rows at a time."""
-    total, correct = 0.0, 0
-    for start in range(0, len(X), chunk):
-        out = net.forward(X[start:start + chunk])
-        value, _ = loss_fn(out, t[start:start + chunk])
-        total += value * len(out)
-        if labels is not None:
-            correct += int(np.sum(out.argmax(axis=1) == labels[start:start + chunk]))
-    return total / len(X), (correct / len(X) if labels is not None else float("nan"))
-
-
-def _check_finite(arg, X):
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{arg} must be finite; it holds NaN or inf (after conversion to the network's dtype)")
-
-
-def _check_betas(betas):
-    try:
-        b1, b2 = betas
-    except (TypeError, ValueError):
-        raise TypeError(f"betas must be a pair (beta1, beta2) in [0, 1); got {betas!r}") from None
-    b1, b2 = _checks.real("betas[0]", b1, nonnegative=True), _checks.real("betas[1]", b2, nonnegative=True)
-    if b1 >= 1 or b2 >= 1:
-        raise ValueError(f"betas must be in [0, 1); got {betas!r}")
-    return b1, b2
+    config = dict(epochs=epochs, batch_size=batch_size, lr=step.optimizer.lr, optimizer=optimizer,
+                  momentum=getattr(step.optimizer, "momentum", 0.0), nesterov=bool(nesterov), loss=loss,
+                  record_every=record_every, sizes=list(net.sizes), activation=net.activation.name)
+    return log.history(net, recorder.results(), config, validation=val is not None)
 
 
 def history_nbytes(n_steps: int, epochs: int, record_every: int, n_layers: int) -> int:
     """Bytes of the History arrays :func:`fit` allocates up front (the formula of its docstring, plus
     the histogram edges): an upper bound of ``History.nbytes``."""
     n_records = -(-n_steps // record_every)
-    return 16 * n_steps + 40 * epochs + n_records * (8 + BYTES_PER_RECORD_PER_LAYER * n_layers) + HIST_EDGES.nbytes
+    return (16 * n_steps + 40 * epochs + n_records * (8 + BYTES_PER_RECORD_PER_LAYER * n_layers)
+            + HIST_EDGES.nbytes)
 
 
 def _check_history_size(n, epochs, batch_size, record_every, n_layers):
@@ -472,16 +389,15 @@ def _check_history_size(n, epochs, batch_size, record_every, n_layers):
     nbytes = history_nbytes(n_steps, epochs, record_every, n_layers)
     if nbytes <= _checks.MAX_BYTES:
         return
-    limit = _checks._size(_checks.MAX_BYTES)
     per_record = 8 + BYTES_PER_RECORD_PER_LAYER * n_layers
     room = _checks.MAX_BYTES - history_nbytes(n_steps, epochs, n_steps, n_layers) + per_record
     run = (f"epochs={epochs} x {-(-n // batch_size)} steps per epoch (batch_size={batch_size}) = {n_steps:,} steps,"
            f" record_every={record_every}")
     if room >= per_record:  # recording less often is enough
-        need = -(-n_steps * per_record // room)
-        advice = f"raise record_every to {need:,} or more, or lower epochs"
+        advice = f"raise record_every to {-(-n_steps * per_record // room):,} or more, or lower epochs"
     else:  # even the per-step loss and accuracy (16 bytes a step) do not fit
         advice = (f"lower epochs to {max(1, epochs * _checks.MAX_BYTES // (2 * nbytes)):,} or fewer"
                   " (or raise batch_size), and record less often (record_every)")
     raise ValueError(f"this run would need a history of {_checks._size(nbytes)} ({run}), more than nninit's"
-                     f" limit of {limit} (a 2 GB Binder or Colab kernel would die): {advice}")
+                     f" limit of {_checks._size(_checks.MAX_BYTES)} (a 2 GB Binder or Colab kernel would die):"
+                     f" {advice}")

@@ -1,5 +1,5 @@
-"""One test per class of bad input (issue 10): each asserts the exception type and that the message
-names the argument, for the calls the issue quotes and others of the same class; no warning may
+"""One test per class of bad input: each asserts the exception type and that the message
+names the argument, for the calls known to have gone wrong and others of the same class; no warning may
 escape on the way (tests/errors.py turns warnings into errors).
 
 The property tests (tests/test_properties*.py) draw many more such calls at random.
@@ -158,7 +158,8 @@ def test_class_6_overflow_is_refused_not_returned_as_inf_or_zeros():
     raises(ValueError, lambda: nninit.constant((3, 3), 1e39, dtype=np.float32), "value")
     raises(ValueError, lambda: nninit.uniform((3,), 1e20, 1e20 + 1e10, dtype=np.float32), "low", "high")
     raises(ValueError, lambda: nninit.normal((3,), mean=65000.0, std=100.0, dtype=np.float16), "mean")
-    raises(ValueError, lambda: nninit.truncated_normal((3,), std=1e38, bound=10, dtype=np.float32), "std", "bound")
+    raises(ValueError, lambda: nninit.truncated_normal((3,), std=1e38, bound=10, dtype=np.float32),
+           "std", "bound")
     raises(ValueError, lambda: nninit.xavier_uniform((3, 3), gain=1e200), "gain")
     raises(ValueError, lambda: nninit.variance_scaling((3, 3), 1e80, dtype=np.float32), "scale")
     raises(ValueError, lambda: nninit.orthogonal((3, 3), gain=1e39, dtype=np.float32), "gain")
@@ -212,7 +213,8 @@ def test_class_8_messages_use_each_functions_own_words():
         msg = raises((ValueError, TypeError), call, arg)
         assert not any(w in msg for w in ("shape", "std", "mean")), msg
     # a is leaky_relu's slope only, as calculate_gain's param: the same rule, stated
-    msg = raises(ValueError, lambda: nninit.he_normal((3, 3), a=0.2, nonlinearity="relu"), "a", "nonlinearity")
+    msg = raises(ValueError, lambda: nninit.he_normal((3, 3), a=0.2, nonlinearity="relu"),
+                 "a", "nonlinearity")
     assert "leaky_relu" in msg
     raises(ValueError, lambda: nninit.he_uniform((3, 3), a=-0.1, nonlinearity="tanh"), "a")
     raises(ValueError, lambda: nninit.calculate_gain("relu", 0.2), "param")

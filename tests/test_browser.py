@@ -5,7 +5,8 @@
    forward reaches the last slide, figures (and saved widgets) are drawn, the speaker view opens
    with the notes (key S), and not one request left the machine.
 2. The explorer notebook (a copy of notebooks/06_interactive_explorer.ipynb) live in a JupyterLab
-   that the test starts on 127.0.0.1 with a token: run all cells, move a slider, see the figure change; start RISE (Alt+R), see a slide.
+   that the test starts on 127.0.0.1 with a token: run all cells, move a slider, see the figure
+   change; start RISE (Alt+R), see a slide.
 
 Screenshots go to build/screenshots/. Without chromium or playwright these tests are skipped with a
 message naming what to install, and fail when CI=true.
@@ -110,14 +111,17 @@ def _fixture_notebook(folder: Path) -> Path:
         new_markdown_cell("# Offline fixture deck\n\nThe signal's variance after one layer:\n\n"
                           "$$\\mathrm{Var}(y) = n_{\\text{in}}\\,\\mathrm{Var}(w)\\,\\mathrm{Var}(x)$$",
                           metadata={"slideshow": {"slide_type": "slide"}}),
-        new_markdown_cell("Speaker note: point at the fan-in.", metadata={"slideshow": {"slide_type": "notes"}}),
+        new_markdown_cell("Speaker note: point at the fan-in.",
+                          metadata={"slideshow": {"slide_type": "notes"}}),
         new_code_cell("import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
                       "%matplotlib inline\nfig, ax = plt.subplots(figsize=(8, 4.5))\n"
-                      "ax.plot([1, 2, 3], [1, 4, 9], lw=4)\nax.set_title('a figure', fontsize=20)\nplt.show()",
+                      "ax.plot([1, 2, 3], [1, 4, 9], lw=4)\nax.set_title('a figure', fontsize=20)\n"
+                      "plt.show()",
                       metadata={"slideshow": {"slide_type": "subslide"}}),
         new_markdown_cell("A fragment with inline math $\\sigma = \\sqrt{2/n}$.",
                           metadata={"slideshow": {"slide_type": "fragment"}}),
-        new_code_cell("import ipywidgets as widgets\nwidgets.IntSlider(value=3, min=1, max=10, description='depth')",
+        new_code_cell("import ipywidgets as widgets\n"
+                      "widgets.IntSlider(value=3, min=1, max=10, description='depth')",
                       metadata={"slideshow": {"slide_type": "slide"}}),
     ]
     path = folder / f"{FIXTURE_DECK}.ipynb"
@@ -133,7 +137,8 @@ def _expectations(path: Path) -> dict:
     from nninit import slides
 
     nb = nbformat.read(path, as_version=4)
-    shown = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type", "-") not in ("skip", "notes")]
+    shown = [c for c in nb.cells
+             if c.metadata.get("slideshow", {}).get("slide_type", "-") not in ("skip", "notes")]
     notes = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "notes"]
     return {
         "title": slides.notebook_title(nb) or path.stem,
@@ -167,7 +172,8 @@ DECK_NAMES = [p.stem for p in NOTEBOOKS] + [FIXTURE_DECK]
 
 # The present leaf slide (a <section> without nested sections), its position, and what it shows.
 _PRESENT_JS = """() => {
-  const leaves = [...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'));
+  const leaves = [...document.querySelectorAll('.reveal .slides section')]
+    .filter(s => !s.querySelector('section'));
   const i = leaves.findIndex(s => s.classList.contains('present'));
   const s = leaves[i];
   const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -179,13 +185,17 @@ _PRESENT_JS = """() => {
     // MathJax 2 keeps each formula's TeX in a <script type="math/tex"> right after its output
     tex: s.querySelectorAll('script[type^="math/tex"]').length,
     math: [...s.querySelectorAll('script[type^="math/tex"]')]
-      .filter(t => t.previousElementSibling && t.previousElementSibling.matches('.MathJax, .MathJax_Display, .MathJax_SVG, .MathJax_SVG_Display')
+      .filter(t => t.previousElementSibling
+                   && t.previousElementSibling.matches(
+                        '.MathJax, .MathJax_Display, .MathJax_SVG, .MathJax_SVG_Display')
                    && visible(t.previousElementSibling)).length,
     mathErrors: s.querySelectorAll('.MathJax_Error, merror').length,
     rawDollars: (md.match(/\\$[^$\\n]+\\$/g) || []),
     figures: [...s.querySelectorAll('.jp-OutputArea-output img')]
-      .filter(im => im.complete && im.naturalWidth > 0 && visible(im) && im.getBoundingClientRect().height > 50).length,
-    widgets: [...s.querySelectorAll('.jupyter-widgets .widget-slider, .jupyter-widgets .widget-inline-hbox')].filter(visible).length,
+      .filter(im => im.complete && im.naturalWidth > 0 && visible(im)
+                    && im.getBoundingClientRect().height > 50).length,
+    widgets: [...s.querySelectorAll('.jupyter-widgets .widget-slider, .jupyter-widgets .widget-inline-hbox')]
+      .filter(visible).length,
     text: s.innerText,
   };
 }"""
@@ -209,7 +219,8 @@ def test_deck_works_from_disk_with_no_network(browser, decks, name):
         page.evaluate(_MATHJAX_IDLE_JS)
         if deck.widgets:  # the static renderer draws every saved widget view once the page has loaded
             page.wait_for_function(
-                "() => [...document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]')]"
+                "() => [...document.querySelectorAll("
+                "'script[type=\"application/vnd.jupyter.widget-view+json\"]')]"
                 ".every(s => s.parentElement.querySelector('.lm-Widget'))")
 
         first = page.locator(".reveal .slides section.present").last
@@ -234,7 +245,8 @@ def test_deck_works_from_disk_with_no_network(browser, decks, name):
             before = (state["index"], state["visibleFragments"])
             page.keyboard.press("Space")
             page.wait_for_function(
-                f"([i, f]) => {{ const s = ({_PRESENT_JS})(); return s.index !== i || s.visibleFragments !== f; }}",
+                f"([i, f]) => {{ const s = ({_PRESENT_JS})();"
+                " return s.index !== i || s.visibleFragments !== f; }",
                 arg=list(before),
             )
             page.evaluate(_MATHJAX_IDLE_JS)  # the deck re-typesets each slide it shows
@@ -421,7 +433,8 @@ def lab_page(browser, lab):
     errors = page.evaluate(
         "() => window.jupyterapp.shell.currentWidget.content.widgets"
         ".filter(c => c.model.type === 'code')"
-        ".flatMap(c => c.model.outputs.toJSON().filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue))"
+        ".flatMap(c => c.model.outputs.toJSON().filter(o => o.output_type === 'error')"
+        ".map(o => o.ename + ': ' + o.evalue))"
     )
     assert errors == [], f"cells raised in JupyterLab: {errors}"
     print(f"\n{lab.notebook}: all cells run in JupyterLab in {time.perf_counter() - start:.1f} s")

@@ -255,5 +255,7 @@ def test_a_draw_that_ignores_rng_is_caught(check):
 def test_every_checker_is_tested():
     tested = {c[0] for c in NUMBERS} | {c[0] for c in CODE}
     tested |= {ex.check_beyond_seed_spread, ex.check_update_ratio, ex.check_selu_fixed_point}
+    from test_exercises_08 import TESTED as lecture_08                 # its own file (lecture 08's owner)
+    tested |= lecture_08
     checkers = {getattr(ex, name) for name in dir(ex) if name.startswith("check_")}
     assert checkers == tested

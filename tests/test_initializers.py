@@ -82,7 +82,8 @@ def test_distribution_matches_its_formula(name, shape_name):
 def test_variance_function_agrees_with_the_formulas():
     for name in RANDOM_SCHEMES:
         for shape in SHAPES.values():
-            assert I.variance(name, shape) == pytest.approx(target_variance(*expected(name, shape)), rel=1e-12)
+            target = target_variance(*expected(name, shape))
+            assert I.variance(name, shape) == pytest.approx(target, rel=1e-12)
     assert I.variance("orthogonal", (4000, 40), gain=2.0) == pytest.approx(4 / 4000)
     assert I.variance("zeros", (3, 3)) == 0.0
 

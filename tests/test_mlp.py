@@ -9,6 +9,8 @@ from nninit.mlp import MLP, cross_entropy, mse
 from nninit.training import fit
 from stats import variance_z
 
+from errors import raises
+
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softplus"]
 
 
@@ -16,7 +18,8 @@ ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu
 
 
 def central_difference(f, x, eps=1e-6):
-    """∂f/∂x for every entry of the float64 array x (changed in place and restored), (f(x+ε) − f(x−ε)) / 2ε."""
+    """∂f/∂x for every entry of the float64 array x (changed in place and restored),
+    (f(x+ε) − f(x−ε)) / 2ε."""
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
@@ -69,7 +72,8 @@ def test_cross_entropy_is_stable_for_huge_logits():
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_mlp_gradients_match_finite_differences(activation, loss):
     rng = np.random.default_rng(2)
-    net = MLP([3, 5, 4, 3], activation=activation, init="xavier_normal", bias_init=nninit.get("normal", std=0.3),
+    net = MLP([3, 5, 4, 3], activation=activation, init="xavier_normal",
+              bias_init=nninit.get("normal", std=0.3),
               rng=3, dtype=np.float64)
     X = rng.standard_normal((6, 3))
     y = rng.integers(0, 3, 6) if loss == "cross_entropy" else rng.standard_normal((6, 3))
@@ -77,8 +81,8 @@ def test_mlp_gradients_match_finite_differences(activation, loss):
     assert value == pytest.approx(net.loss(X, y, loss=loss), rel=1e-12)
     f = lambda: net.loss(X, y, loss=loss)  # noqa: E731
     for l, layer in enumerate(net.layers):
-        assert relative_error(grads.grad_W[l], central_difference(f, layer.W)) < 1e-6, f"dL/dW of layer {l + 1}"
-        assert relative_error(grads.grad_b[l], central_difference(f, layer.b)) < 1e-6, f"dL/db of layer {l + 1}"
+        assert relative_error(grads.grad_W[l], central_difference(f, layer.W)) < 1e-6, f"dL/dW, layer {l + 1}"
+        assert relative_error(grads.grad_b[l], central_difference(f, layer.b)) < 1e-6, f"dL/db, layer {l + 1}"
     assert relative_error(grads.grad_X, central_difference(f, X)) < 1e-6, "dL/dX"
 
 
@@ -112,9 +116,10 @@ def test_float32_is_kept_through_forward_backward_and_update():
     y = np.arange(10) % 3
     assert net.forward(X).dtype == np.float32
     _, grads = net.gradients(X, y)
-    assert all(g.dtype == np.float32 for g in (*grads.grad_W, *grads.grad_b, *grads.grad_pre, *grads.grad_act, grads.grad_X))
+    every_gradient = (*grads.grad_W, *grads.grad_b, *grads.grad_pre, *grads.grad_act, grads.grad_X)
+    assert all(g.dtype == np.float32 for g in every_gradient)
     p = net.probe(X, y)
-    assert all(a.dtype == np.float32 for a in (*p.pre, *p.act, *p.grad_pre, *p.grad_act, *p.grad_W, *p.grad_b))
+    assert all(a.dtype == np.float32 for kind in mlp.PROBE_KINDS for a in getattr(p, kind))
     for optimizer in ("sgd", "adam"):
         fit(net, X, y, epochs=2, batch_size=4, lr=0.01, optimizer=optimizer, rng=0)
         assert all(a.dtype == np.float32 for layer in net.layers for a in (layer.W, layer.b))
@@ -245,23 +250,6 @@ def test_mse_targets_labels_become_one_hot_and_column_vectors_are_accepted():
 # --------------------------------------------------------------------------- errors
 
 
-def raises(exc, *words):
-    """pytest.raises that also checks the message names ``words`` (the argument, the value...)."""
-    class Check:
-        def __enter__(self):
-            self.ctx = pytest.raises(exc)
-            self.info = self.ctx.__enter__()
-            return self.info
-
-        def __exit__(self, *a):
-            out = self.ctx.__exit__(*a)
-            for w in words:
-                assert w in str(self.info.value), f"{w!r} not in {str(self.info.value)!r}"
-            return out
-
-    return Check()
-
-
 @pytest.mark.parametrize("sizes, exc, words", [
     ([3], ValueError, ["sizes", "[3]"]),
     ([3, 0, 2], ValueError, ["sizes[1]", "0"]),
@@ -271,55 +259,46 @@ def raises(exc, *words):
     (7, TypeError, ["sizes", "7"]),
 ])
 def test_bad_sizes(sizes, exc, words):
-    with raises(exc, *words):
-        MLP(sizes)
+    arg, given = words
+    raises(exc, lambda: MLP(sizes), arg, given=given)
 
 
 def test_bad_activation_init_dtype_rng():
-    with raises(ValueError, "activation", "'rleu'", "Did you mean 'relu'"):
-        MLP([2, 3], activation="rleu")
-    with raises(ValueError, "init", "'he_nromal'", "Did you mean 'he_normal'"):
-        MLP([2, 3], init="he_nromal")
-    with raises(ValueError, "bias_init", "'zero'", "Did you mean 'zeros'"):
-        MLP([2, 3], bias_init="zero")
-    with raises(ValueError, "init", "2 for this network", "3"):
-        MLP([2, 3, 4], init=["zeros", "zeros", "zeros"])
-    with raises(TypeError, "init", "5"):
-        MLP([2, 3], init=5)
-    with raises(ValueError, "init[1]", "xavier"):
-        MLP([2, 3, 4], init=["zeros", "xavier"])
-    with raises(ValueError, "init", "returned shape (3,)"):
-        MLP([2, 3], init=lambda shape, rng=None, dtype=None: np.zeros(3))
-    with raises(TypeError, "dtype", "int32"):
-        MLP([2, 3], dtype=np.int32)
-    with raises(TypeError, "dtype", "float16"):
-        MLP([2, 3], dtype=np.float16)
-    with raises(TypeError, "rng", "'seed'"):
-        MLP([2, 3], rng="seed")
+    message = raises(ValueError, lambda: MLP([2, 3], activation="rleu"), "activation", given="'rleu'")
+    assert "Did you mean 'relu'" in message
+    message = raises(ValueError, lambda: MLP([2, 3], init="he_nromal"), "init", given="'he_nromal'")
+    assert "Did you mean 'he_normal'" in message
+    message = raises(ValueError, lambda: MLP([2, 3], bias_init="zero"), "bias_init", given="'zero'")
+    assert "Did you mean 'zeros'" in message
+    message = raises(ValueError, lambda: MLP([2, 3, 4], init=["zeros", "zeros", "zeros"]),
+                     "init", given="2 for this network")
+    assert "got 3" in message
+    raises(TypeError, lambda: MLP([2, 3], init=5), "init", given="5")
+    raises(ValueError, lambda: MLP([2, 3, 4], init=["zeros", "xavier"]), "init[1]", given="xavier")
+    raises(ValueError, lambda: MLP([2, 3], init=lambda shape, rng=None, dtype=None: np.zeros(3)),
+           "init", given="returned shape (3,)")
+    raises(TypeError, lambda: MLP([2, 3], dtype=np.int32), "dtype", given="int32")
+    raises(TypeError, lambda: MLP([2, 3], dtype=np.float16), "dtype", given="float16")
+    raises(TypeError, lambda: MLP([2, 3], rng="seed"), "rng", given="'seed'")
 
 
 def test_bad_inputs_to_forward_probe_and_losses():
     net = MLP([3, 4, 2], rng=0)
     X = np.zeros((5, 3))
-    with raises(ValueError, "X", "(5, 4)", "(n_examples, 3)"):
-        net.forward(np.zeros((5, 4)))
-    with raises(ValueError, "X", "(3,)"):
-        net.probe(np.zeros(3))
-    with raises(TypeError, "X"):
-        net.forward([["a", "b", "c"]])
-    with raises(ValueError, "y", "5 rows", "(4,)"):
-        net.probe(X, np.zeros(4, dtype=int))
-    with raises(ValueError, "y", "outside 0..1", "2"):
-        net.probe(X, np.array([0, 1, 2, 0, 1]))
-    with raises(ValueError, "y", "integer class labels"):
-        net.probe(X, np.full(5, 0.5))
-    with raises(ValueError, "y", "(5, 2)", "(5, 3)"):
-        net.probe(X, np.zeros((5, 3)), loss="mse")
-    with raises(ValueError, "loss", "'mae'", "Did you mean 'mse'"):
-        net.probe(X, np.zeros(5, dtype=int), loss="mae")
-    with raises(ValueError, "loss", "'hinge'"):
-        net.loss(X, np.zeros(5, dtype=int), loss="hinge")
-    with raises(TypeError, "rng"):
-        net.probe(X, rng=1.5)
-    with raises(ValueError, "kind", "'grad'"):
-        net.probe(X).std("grad")
+    message = raises(ValueError, lambda: net.forward(np.zeros((5, 4))), "X", given="(5, 4)")
+    assert "(n_examples, 3)" in message
+    raises(ValueError, lambda: net.probe(np.zeros(3)), "X", given="(3,)")
+    raises(TypeError, lambda: net.forward([["a", "b", "c"]]), "X")
+    message = raises(ValueError, lambda: net.probe(X, np.zeros(4, dtype=int)), "y", given="5 rows")
+    assert "(4,)" in message
+    message = raises(ValueError, lambda: net.probe(X, np.array([0, 1, 2, 0, 1])), "y", given="outside 0..1")
+    assert "got 2" in message
+    raises(ValueError, lambda: net.probe(X, np.full(5, 0.5)), "y", given="integer class labels")
+    message = raises(ValueError, lambda: net.probe(X, np.zeros((5, 3)), loss="mse"), "y", given="(5, 2)")
+    assert "(5, 3)" in message
+    message = raises(ValueError, lambda: net.probe(X, np.zeros(5, dtype=int), loss="mae"),
+                     "loss", given="'mae'")
+    assert "Did you mean 'mse'" in message
+    raises(ValueError, lambda: net.loss(X, np.zeros(5, dtype=int), loss="hinge"), "loss", given="'hinge'")
+    raises(TypeError, lambda: net.probe(X, rng=1.5), "rng")
+    raises(ValueError, lambda: net.probe(X).std("grad"), "kind", given="'grad'")

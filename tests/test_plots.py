@@ -24,6 +24,8 @@ from nninit import data, plots, style, theory
 from nninit.mlp import MLP
 from nninit.training import fit
 
+from errors import raises
+
 RNG = np.random.default_rng(0)
 X_PROBE = RNG.standard_normal((128, 16)).astype(np.float32)
 
@@ -194,8 +196,9 @@ def test_layer_densities_one_line_per_layer_with_stats(relu_probes):
 
 
 def test_bad_kind_is_named():
-    with pytest.raises(ValueError, match="grad_act"):
-        plots.layer_densities(probe_of("tanh", "xavier_normal", depth=2), "grad_ac")
+    probe = probe_of("tanh", "xavier_normal", depth=2)
+    message = raises(ValueError, lambda: plots.layer_densities(probe, "grad_ac"), "kind")
+    assert "grad_act" in message
 
 
 # --------------------------------------------------------------------------- std against depth
@@ -212,7 +215,8 @@ def test_std_vs_depth_theory_beside_each_scheme(relu_probes):
     assert len(solid) == len(dashed) == 2
     for scheme, line, predicted in zip(relu_probes, solid, dashed):
         color = matplotlib.colors.to_hex(style.scheme_color(scheme))
-        assert matplotlib.colors.to_hex(line.get_color()) == color == matplotlib.colors.to_hex(predicted.get_color())
+        hexes = [matplotlib.colors.to_hex(x.get_color()) for x in (line, predicted)]
+        assert hexes == [color, color]
         measured = np.std(relu_probes[scheme].pre[0], dtype=np.float64)
         assert np.isclose(line.get_ydata()[0], measured)
         assert np.allclose(predicted.get_ydata(), predictions[scheme].pre_std[:12])
@@ -258,8 +262,8 @@ def test_histogram_heatmap_of_gradients(trained):
     runs, _ = trained
     fig = plots.histogram_heatmap(runs["xavier_normal"], "grad_act", layers=[2])
     assert "dL/da" in fig.get_axes()[0].get_ylabel()
-    with pytest.raises(ValueError, match="act, grad"):
-        plots.histogram_heatmap(runs["xavier_normal"], "pre")
+    message = raises(ValueError, lambda: plots.histogram_heatmap(runs["xavier_normal"], "pre"), "kind")
+    assert "act, grad" in message
 
 
 def test_training_curves_mark_divergence(trained):
@@ -301,8 +305,9 @@ def test_decision_boundaries_one_panel_per_net(trained, spirals):
         acc = np.mean(net.predict(X) == y)
         assert name in ax.get_title() and f"{acc:.0%}" in ax.get_title()
         assert ax.collections  # the filled regions and the points
-    with pytest.raises(ValueError, match="shape"):
-        plots.decision_boundaries(nets, np.zeros((5, 3)), np.zeros(5, int))
+    message = raises(ValueError, lambda: plots.decision_boundaries(nets, np.zeros((5, 3)), np.zeros(5, int)),
+                     "X")
+    assert "shape" in message
 
 
 def test_gain_sweep_with_probes_and_theory_gain():
@@ -327,8 +332,7 @@ def test_gain_sweep_with_histories_and_numbers(trained):
     a = ax.get_lines()[0].get_ydata()
     assert np.isnan(a[2])  # the diverged run is not a point on the curve ...
     assert any("diverged" in t.get_text() for t in ax.get_legend().get_texts())  # ... but a marked ✕
-    with pytest.raises(ValueError, match="3 gains"):
-        plots.gain_sweep([1, 2, 3], {"a": [1.0]})
+    assert "3 gains" in raises(ValueError, lambda: plots.gain_sweep([1, 2, 3], {"a": [1.0]}), "results")
 
 
 def test_training_curves_smooth_through_a_zero_batch_loss(trained):
@@ -338,7 +342,8 @@ def test_training_curves_smooth_through_a_zero_batch_loss(trained):
     ax_loss = plots.training_curves({"he_normal": history}, smooth=3).get_axes()[0]
     bold = [l for l in ax_loss.get_lines() if l.get_label() == "he_normal"][0]
     y = bold.get_ydata()
-    assert np.all(np.isfinite(y)) and np.allclose(y[3:], np.convolve(history.loss, np.ones(3) / 3, "valid")[1:])
+    moving_average = np.convolve(history.loss, np.ones(3) / 3, "valid")
+    assert np.all(np.isfinite(y)) and np.allclose(y[3:], moving_average[1:])
 
 
 def test_panels_for_a_notebooks_own_figures():
@@ -354,10 +359,70 @@ def test_panels_keep_the_course_style_for_what_is_drawn_later():
     line, = left.plot([0, 1], [0, 1])                    # drawn after panels() returned, no `with`
     right.set_title("later")
     legend = left.legend(["x"])
-    assert line.get_linewidth() == style.COURSE_RC["lines.linewidth"] != matplotlib.rcParamsDefault["lines.linewidth"]
+    course, default = style.COURSE_RC["lines.linewidth"], matplotlib.rcParamsDefault["lines.linewidth"]
+    assert line.get_linewidth() == course != default
     assert right.title.get_fontsize() == style.COURSE_RC["axes.titlesize"]
     assert legend.get_texts()[0].get_fontsize() == style.COURSE_RC["legend.fontsize"]
     assert matplotlib.rcParams["lines.linewidth"] == matplotlib.rcParamsDefault["lines.linewidth"]  # no leak
     # a plot function's own figure keeps the style too, for what a notebook adds to it
     extra, = plots.gain_sweep([1, 2], [0.5, 0.6]).get_axes()[0].plot([1, 2], [0.5, 0.5])
     assert extra.get_linewidth() == style.COURSE_RC["lines.linewidth"]
+
+
+# --------------------------------------------------------------------------- comparison helpers
+
+
+def test_side_by_side_one_panel_per_item_on_shared_axes(relu_probes):
+    fig = plots.side_by_side(plots.layer_densities, relu_probes, kinds="pre", sharex=True, xlim=(-3, 3))
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == list(relu_probes)
+    assert all(ax.get_xlim() == (-3.0, 3.0) for ax in axes)     # shared, set once
+    plt.close("all")
+
+
+def test_side_by_side_grid_of_rows_labels_its_y_axis_once(relu_probes):
+    grid = {"init": dict(relu_probes), "again": dict(relu_probes)}
+    fig = plots.side_by_side(plots.layer_densities, grid, kinds="act", sharex=True)
+    assert [ax.get_title() for ax in fig.axes] == ["init, xavier_normal", "init, he_normal",
+                                                   "again, xavier_normal", "again, he_normal"]
+    assert all(ax.get_ylabel() == "" for ax in fig.axes) and fig.get_supylabel()
+    assert all(ax.get_xlabel() == "" for ax in fig.axes[:2]) and fig.axes[2].get_xlabel()
+
+
+def test_side_by_side_subfigures_for_heatmaps(trained):
+    runs, _ = trained
+    fig = plots.side_by_side(plots.histogram_heatmap, {k: runs[k] for k in ("xavier_normal", "he_normal")},
+                             subfigures=True, kind="act", layers=[1], title="two runs")
+    assert len(fig.subfigs) == 2 and fig.get_suptitle() == "two runs"
+    assert len(heatmaps(fig)) == 2
+
+
+def test_side_by_side_rejects_bad_arguments(relu_probes):
+    with pytest.raises(TypeError, match="^plot"):
+        plots.side_by_side("layer_densities", relu_probes)
+    with pytest.raises(TypeError, match="^items"):
+        plots.side_by_side(plots.layer_densities, [relu_probes["he_normal"]])
+
+
+def test_std_panels_per_kind_predictions_and_weight_gradient_arrays(relu_probes):
+    sizes = [16] + [64] * 12 + [3]
+    pred = {k: theory.predict_for(k, "relu", sizes) for k in relu_probes}
+    w_pred = {k: np.full(12, 0.5) for k in relu_probes}
+    fig = plots.std_panels(relu_probes, ["pre", "grad_W"], predictions={"pre": pred, "grad_W": w_pred})
+    left, right = fig.axes
+    assert left.get_title() == plots.KINDS["pre"] and right.get_title() == plots.KINDS["grad_W"]
+    dashed = [line for line in right.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) >= 2 and all(np.allclose(line.get_ydata(), 0.5) for line in dashed[:2])
+    assert left.get_legend() is None and right.get_legend() is not None   # one legend, on the last
+    with pytest.raises(ValueError, match="^kind"):
+        plots.std_panels(relu_probes, ["pre", "grad"])
+
+
+def test_seed_spread_draws_thin_lines_and_a_band(relu_probes):
+    fig = plots.std_vs_depth(relu_probes, kind="pre")
+    ax = fig.axes[0]
+    n_lines = len(ax.get_lines())
+    runs = {"he_normal": [np.ones(12), 2 * np.ones(12)]}
+    plots.seed_spread(ax, runs, band=np.ones(12), band_label="he_normal", factor=3)
+    assert len(ax.get_lines()) == n_lines + 2 and len(ax.collections) >= 1
+    assert any("×/÷ 3" in t.get_text() for t in ax.texts)

@@ -1,6 +1,6 @@
 """Published results, re-measured with the probe (float64, N(0, 1) inputs, zero biases, fixed seeds).
 
-Each band below is the published claim (or the design's reading of it). The comments give the
+Each band below is the published claim (or the course's reading of it). The comments give the
 spread of the measured quantity over seeds, from a study of 12 seeds (4 for CS231n) run when these
 tests were written: every band lies at least 4 standard deviations from the seed-to-seed mean, so
 a fixed seed passing is not luck, and a change of seed would not fail.
@@ -91,7 +91,7 @@ def test_lsuv_learns_the_gain(activation, expected):
     # layers settle at 1/√E[φ(s)²], s ~ N(0, 1): √2 for ReLU, 1.5925 for tanh (Gauss–Hermite).
     # Over 12 seeds the mean gain of layers 2–10 was 1.411 ± 0.022 (ReLU) and 1.5916 ± 0.0003 (tanh);
     # single layers vary by 0.058 (ReLU) and 0.0013 (tanh). Bands: ±0.1 / ±0.25 (ReLU, ≥ 4.3 sd) and
-    # ±0.01 (tanh, ≥ 7 sd) around the design's values.
+    # ±0.01 (tanh, ≥ 7 sd) around the published values (√2 for ReLU, ≈ 1.59 for tanh).
     net = MLP([256] * 11 + [10], activation=activation, rng=0, dtype=np.float64)
     X = np.random.default_rng(100).standard_normal((512, 256))
     lsuv(net, X, rng=0)

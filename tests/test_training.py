@@ -1,4 +1,4 @@
-"""fit: it learns, it is reproducible, it records what the contract says, and it stops cleanly on divergence."""
+"""fit: it learns, it is reproducible, it records what History says, and it stops cleanly on divergence."""
 
 import math
 import warnings
@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 
 import nninit
-from nninit import data
+from nninit import data, mlp
 from nninit.mlp import MLP
-from nninit.training import BYTES_PER_RECORD_PER_LAYER, HIST_EDGES, N_BINS, abs_histogram, fit
+from nninit.recorder import BYTES_PER_RECORD_PER_LAYER, HIST_EDGES, N_BINS, abs_histogram
+from nninit.training import fit
+
+from errors import raises
 
 
 def blobs(n=120, k=3, dim=4, seed=0):
@@ -116,7 +119,8 @@ def test_constant_init_learns_but_hidden_units_stay_identical():
     fit(net, X, y, epochs=10, batch_size=20, lr=0.1, momentum=0.9, rng=0)
     assert np.abs(net.layers[0].W - start).max() > 1e-3               # the weights moved...
     for layer in net.layers[:-1]:                                      # ...but every unit the same way
-        np.testing.assert_allclose(layer.W, layer.W[:, :1].repeat(layer.fan_out, axis=1), rtol=1e-5, atol=1e-6)
+        first_unit = layer.W[:, :1].repeat(layer.fan_out, axis=1)
+        np.testing.assert_allclose(layer.W, first_unit, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(layer.b, layer.b[0], rtol=1e-5, atol=1e-6)
 
 
@@ -174,7 +178,8 @@ def test_history_shapes_and_record_steps():
         assert getattr(h, name).shape == (h.n_records, 3), name
     assert h.act_hist.shape == h.grad_act_hist.shape == (h.n_records, 3, N_BINS)
     assert h.hist_edges.shape == (N_BINS + 1,)
-    assert h.hist_edges[0] == pytest.approx(1e-8) and h.hist_edges[-1] == pytest.approx(1e4)
+    # 10^(i/4) rounded to 8 significant bits (nninit.recorder): within 2^-8 of the exact edges
+    np.testing.assert_allclose(h.hist_edges, 10.0 ** (np.arange(-32, 17) / 4), rtol=2.0**-8)
     np.testing.assert_allclose(h.act_hist.sum(axis=2), 1.0, rtol=1e-12)
     np.testing.assert_allclose(h.grad_act_hist.sum(axis=2), 1.0, rtol=1e-12)
     for name in ("epoch_end_step", "train_loss", "train_accuracy", "val_loss", "val_accuracy"):
@@ -219,7 +224,8 @@ def test_recorded_statistics_match_the_probe_at_step_0():
     np.testing.assert_allclose(h.grad_act_std[0], p.std("grad_act"), rtol=1e-9)
     np.testing.assert_allclose(h.grad_W_norm[0], [np.linalg.norm(g) for g in p.grad_W], rtol=1e-9)
     # plain SGD: ΔW = −lr·dL/dW, so std(ΔW)/std(W) = lr·std(dL/dW)/std(W)
-    np.testing.assert_allclose(h.update_ratio[0], [0.1 * g.std() / s for g, s in zip(p.grad_W, w_std)], rtol=1e-9)
+    ratios = [0.1 * g.std() / s for g, s in zip(p.grad_W, w_std)]
+    np.testing.assert_allclose(h.update_ratio[0], ratios, rtol=1e-9)
     dead = [np.mean(np.all(s <= 0, axis=0)) for s in p.pre[:-1]]
     np.testing.assert_allclose(h.dead[0, :2], dead)
     assert np.isnan(h.dead[0, 2]) and np.all(np.isnan(h.saturated[0]))  # ReLU has no saturated tail
@@ -281,10 +287,9 @@ def test_abs_histogram_puts_values_in_log_bins():
 def test_bad_arguments_to_fit(kwargs, exc, words):
     X, y = blobs(n=20)
     args = dict(epochs=1, batch_size=5, lr=0.1) | kwargs
-    with pytest.raises(exc) as info:
-        fit(MLP([4, 5, 3], rng=0), X, y, **args)
-    for w in words:
-        assert w in str(info.value), f"{w!r} not in {str(info.value)!r}"
+    message = raises(exc, lambda: fit(MLP([4, 5, 3], rng=0), X, y, **args), words[0])
+    for w in words[1:]:
+        assert w in message
 
 
 def test_bad_data_for_fit():
@@ -296,9 +301,54 @@ def test_bad_data_for_fit():
         (np.where(np.arange(20)[:, None] == 3, np.nan, X), y, ValueError, ["X", "NaN"]),
         (X, y + 5, ValueError, ["y", "outside 0..2"]),
     ]:
-        with pytest.raises(exc) as info:
-            fit(net, bad_X, bad_y, epochs=1, batch_size=5, lr=0.1)
-        for w in words:
-            assert w in str(info.value), f"{w!r} not in {str(info.value)!r}"
-    with pytest.raises(TypeError, match="net"):
-        fit("not a net", X, y, epochs=1, batch_size=5, lr=0.1)
+        message = raises(exc, lambda: fit(net, bad_X, bad_y, epochs=1, batch_size=5, lr=0.1), words[0])
+        for w in words[1:]:
+            assert w in message
+    raises(TypeError, lambda: fit("not a net", X, y, epochs=1, batch_size=5, lr=0.1), "net")
+
+
+# --------------------------------------------------------------------------- the engine contract
+
+
+class ContractOnly:
+    """A network that offers fit and the probe exactly what docs/engine.md lists, and nothing
+    more: an MLP behind it, reached only through those names."""
+
+    def __init__(self, net):
+        self._net = net
+        self.sizes, self.dtype, self.activation = net.sizes, net.dtype, net.activation
+        self.layers = net.layers
+        self.layer_names = [f"block {i + 1}" for i in range(net.n_layers)]
+
+    def check_input(self, X, arg="X"):
+        return self._net.check_input(X, arg)
+
+    def trace(self, X, *, out=None):
+        return self._net.trace(X, out=out)
+
+    def backward(self, trace, grad_out, *, out=None):
+        return self._net.backward(trace, grad_out, out=out)
+
+    def forward(self, X):
+        return self._net.forward(X)
+
+
+def test_a_network_that_keeps_the_engine_contract_is_trained_recorded_and_probed():
+    X, y = blobs()
+    reference, wrapped = MLP([4, 8, 8, 3], rng=0), ContractOnly(MLP([4, 8, 8, 3], rng=0))
+    h_ref = fit(reference, X, y, epochs=3, batch_size=20, lr=0.1, momentum=0.9, record_every=2, rng=0)
+    h = fit(wrapped, X, y, epochs=3, batch_size=20, lr=0.1, momentum=0.9, record_every=2, rng=0)
+    np.testing.assert_array_equal(h.loss, h_ref.loss)                  # the same steps, the same numbers
+    np.testing.assert_array_equal(h.act_hist, h_ref.act_hist)
+    np.testing.assert_array_equal(h.update_ratio, h_ref.update_ratio)
+    assert h.layer_names == ["block 1", "block 2", "block 3"]          # the network names its layers
+    p = mlp.probe(wrapped, X[:10], y[:10])
+    assert p.layer_names == h.layer_names and p.std("grad_act", relative=True)[-1] == pytest.approx(1.0)
+
+
+def test_fit_names_what_a_network_lacks():
+    X, y = blobs(n=20)
+    net = ContractOnly(MLP([4, 5, 3], rng=0))
+    del net.layer_names
+    message = raises(TypeError, lambda: fit(net, X, y, epochs=1, batch_size=5, lr=0.1), "net")
+    assert "lacks layer_names" in message and "docs/engine.md" in message
