@@ -190,7 +190,8 @@ def items(arg: str, value, cls, what: str) -> dict:
         raise ValueError(f"{arg} is empty: there is nothing to draw (it must be {what})")
     for label, item in value.items():
         if not isinstance(item, cls):
-            raise TypeError(f"{arg}[{label!r}] must be a {cls.__name__}; got {_a(item)}")
+            names = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+            raise TypeError(f"{arg}[{label!r}] must be a {names}; got {_a(item)}")
     return dict(value)
 
 

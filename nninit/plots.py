@@ -48,6 +48,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from . import _checks
 from . import activations as _activations
 from .mlp import MLP, Probe, class_labels
+from .residual import ResidualMLP
 from .theory import Prediction
 from .training import History
 from .formatting import (ZERO_SHARE_SHOWN, compact_ticks, fmt, label_log_axis, log_safe, stats_lines,
@@ -759,7 +760,7 @@ def _why_not_drawn(ratio: np.ndarray) -> str:
 def decision_boundaries(nets, X, y, *, resolution=200, margin=0.5, fig=None, title=None) -> Figure:
     """For 2-D data: one panel per network (``{label: net}``), the class it predicts at every point of
     a ``resolution``² grid as a pale fill, the data on top; each title gives the accuracy on (X, y)."""
-    checked = _checks.items("nets", nets, MLP, "an MLP or {label: MLP}")
+    checked = _checks.items("nets", nets, (MLP, ResidualMLP), "a network (MLP, ResidualMLP) or {label: network}")
     for label, net in checked.items():
         if net.sizes[0] != 2 or net.sizes[-1] < 2:
             raise ValueError(f"nets[{label!r}] has sizes {net.sizes}: decision boundaries need 2 inputs and"

@@ -339,7 +339,7 @@ def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nes
     epochs = _checks.positive_int("epochs", epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
     record_every = _checks.positive_int("record_every", record_every)
-    _check_history_size(len(train), epochs, batch_size, record_every, net.n_layers)
+    _check_history_size(len(train), epochs, batch_size, record_every, len(net.layers))
     gen = _checks.generator(rng)
     step = TrainingStep(net, loss=loss, optimizer=optimizer, lr=lr, momentum=momentum, nesterov=nesterov,
                         betas=betas, eps=eps)
