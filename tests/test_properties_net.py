@@ -126,7 +126,7 @@ def bad_inputs(draw):
 
 
 @given(case=bad_inputs(), which=st.sampled_from(["forward", "predict", "probe", "loss"]))
-@settings(max_examples=60)
+@settings(max_examples=150)
 def test_bad_inputs_are_refused_by_every_entry_point(case, which):
     dtype, X, exc = case
     net = nninit.MLP([3, 8, 2], dtype=dtype, rng=0)
@@ -150,7 +150,7 @@ def test_non_finite_weights_are_refused_at_construction(value, arg, how, dtype):
 @given(spec=nets(), n=st.integers(2, 40), epochs=st.integers(1, 3), batch=st.integers(1, 40),
        lr=st.floats(1e-3, 0.5), optimizer=st.sampled_from(["sgd", "adam"]), record_every=st.integers(1, 12),
        momentum=st.sampled_from([0.0, 0.9]), seed=st.integers(0, 2**32))
-@settings(max_examples=20)
+@settings(max_examples=100)
 def test_fit_honours_its_contract(spec, n, epochs, batch, lr, optimizer, record_every, momentum, seed):
     net = nninit.MLP(**spec)
     gen = np.random.default_rng(seed)
