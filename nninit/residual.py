@@ -87,22 +87,17 @@ class Trace(mlp.Trace):
 
 
 @dataclass
-class Gradients:
-    """One backward pass, per site: ``grad_W`` dL/dW, ``grad_b`` dL/db, ``grad_pre`` dL/ds, ``grad_act``
-    dL/da, ``grad_extra`` (a dict: dL/d"gain", dL/d"bias" of the site's norm, dL/d"alpha");
-    ``grad_X`` = dL/dX or None."""
+class Gradients(mlp.Gradients):
+    """One backward pass, per site: what :class:`nninit.mlp.Gradients` holds (``grad_W``, ``grad_b``,
+    ``grad_pre``, ``grad_act``, ``grad_X``) and ``grad_extra`` (a dict per site: dL/d"gain",
+    dL/d"bias" of the site's norm, dL/d"alpha")."""
 
-    grad_W: list
-    grad_b: list
-    grad_pre: list
-    grad_act: list
-    grad_extra: list
-    grad_X: np.ndarray | None = None
+    grad_extra: list = field(default_factory=list)
 
     def params(self, l: int) -> dict:
         """Site ``l``'s parameter gradients by name, in the order of ``net.layers[l].params``."""
         extra = self.grad_extra[l]
-        return {"W": self.grad_W[l], "b": self.grad_b[l], **{k: extra[k] for k in _EXTRA if k in extra}}
+        return {**super().params(l), **{k: extra[k] for k in _EXTRA if k in extra}}
 
     def __repr__(self) -> str:
         return f"Gradients({len(self.grad_W)} sites{', with dL/dX' if self.grad_X is not None else ''})"
@@ -294,7 +289,7 @@ class ResidualMLP:
         ``out`` is accepted for ``fit``'s interface (arrays are fresh each pass)."""
         L, n, dphi = self.layers, self.n_layers, self.activation.grad
         u, z, nc = trace.cache["u"], trace.cache["z"], trace.cache["norm"]
-        g = Gradients([None] * n, [None] * n, [None] * n, [None] * n, [{} for _ in range(n)])
+        g = Gradients([None] * n, [None] * n, [None] * n, [None] * n, grad_extra=[{} for _ in range(n)])
 
         def dense(i, g_s, g_a):
             """Record site i's gradients and return dL/d(its input u[i])."""

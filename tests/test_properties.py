@@ -239,7 +239,7 @@ def bad_initializer_calls(draw):
 
 
 @given(case=bad_initializer_calls())
-@settings(max_examples=60)
+@settings(max_examples=150)
 def test_invalid_initializer_calls_name_the_argument(case):
     call, exc, arg = case
     raises(exc, call, arg)
@@ -293,7 +293,7 @@ def bad_article_calls(draw):
 
 
 @given(case=bad_article_calls())
-@settings(max_examples=60)
+@settings(max_examples=150)
 def test_article_errors_use_the_articles_own_names(case):
     call, arg = case
     message = raises((ValueError, TypeError), call, arg)
@@ -408,7 +408,7 @@ def test_invalid_data_calls_name_the_argument(case):
                                "xavier_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
                                "orthogonal"]),
        gain=st.floats(0.25, 4.0), seed=st.integers(0, 9999))
-@settings(max_examples=6)
+@settings(max_examples=12)
 def test_explore_draws_any_valid_state(depth, width, activation, scheme, gain, seed):
     import matplotlib
 
@@ -444,7 +444,7 @@ def bad_controls(draw):
 
 
 @given(case=bad_controls())
-@settings(max_examples=60)
+@settings(max_examples=150)
 def test_explore_refuses_what_its_controls_cannot_show(case):
     from nninit import widgets
 
