@@ -142,7 +142,8 @@ def real_array(arg: str, value, what: str = "an array of real numbers") -> np.nd
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError):  # ragged lists, odd objects
-        raise TypeError(f"{arg} must be {what}; got a {type(value).__name__} that numpy cannot read as one") from None
+        raise TypeError(f"{arg} must be {what}; got a {type(value).__name__}"
+                        " that numpy cannot read as one") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{arg} must be {what}; got values of dtype {arr.dtype}"
                         + (" (complex: the imaginary part would be lost)" if arr.dtype.kind == "c" else ""))
@@ -158,7 +159,8 @@ def finite_in(arg: str, arr: np.ndarray, dtype) -> np.ndarray:
         if not finite.all():
             bad = np.argwhere(~finite)[0]
             where = f" at index {tuple(int(i) for i in bad)}" if arr.ndim else ""
-            raise ValueError(f"{arg} must be finite (no NaN or inf); it holds {arr[tuple(bad)].item()!r}{where}"
+            raise ValueError(f"{arg} must be finite (no NaN or inf); it holds"
+                             f" {arr[tuple(bad)].item()!r}{where}"
                              f" ({int((~finite).sum())} non-finite entries in all)")
         if arr.size and arr.dtype.itemsize > dt.itemsize:
             biggest = float(np.max(np.abs(arr)))

@@ -343,8 +343,8 @@ class MLP:
                 f"{arg} must have shape (n_examples, {self.sizes[0]}) for a network with"
                 f" sizes={self.sizes}; got shape {X.shape}"
             )
-        _checks.allocation(arg, (X.shape[0], max(self.sizes)), self.dtype, given=f"an array of shape {X.shape}",
-                           what="a layer's activations for it")
+        _checks.allocation(arg, (X.shape[0], max(self.sizes)), self.dtype,
+                           given=f"an array of shape {X.shape}", what="a layer's activations for it")
         return _checks.finite_in(arg, X, self.dtype)
 
     def trace(self, X, *, out: Trace | None = None) -> Trace:

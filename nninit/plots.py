@@ -87,8 +87,10 @@ _INK = "#333333"
 
 # --------------------------------------------------------------------------- shared helpers
 
-_A_PROBE = "a Probe (what net.probe(X) returns; a History is drawn by histogram_heatmap, training_curves, update_ratios)"
-_A_HISTORY = "a History (what fit returns; a Probe is drawn by layer_histograms, layer_densities, std_vs_depth)"
+_A_PROBE = ("a Probe (what net.probe(X) returns; a History is drawn by histogram_heatmap,"
+            " training_curves, update_ratios)")
+_A_HISTORY = ("a History (what fit returns; a Probe is drawn by layer_histograms, layer_densities,"
+              " std_vs_depth)")
 
 
 def _recorded(history) -> None:
@@ -104,14 +106,15 @@ def _check_predictions(probes: dict, predictions, need_mean: bool) -> None:
     if predictions is None:
         return
     if not isinstance(predictions, Mapping):
-        raise TypeError(f"predictions must be {{label: Prediction}} (theory.predict_for); got {_checks._a(predictions)}")
+        raise TypeError("predictions must be {label: Prediction} (theory.predict_for);"
+                        f" got {_checks._a(predictions)}")
     for label, pred in predictions.items():
         probe = probes.get(label, probes.get(None))
         arg = f"predictions[{label!r}]"
         if isinstance(pred, Prediction):
             if probe is not None and len(pred.pre_std) != len(probe.pre):
-                raise ValueError(f"{arg} is for a net of {len(pred.pre_std)} layers but the probe it goes with"
-                                 f" has {len(probe.pre)}: predict for the probe's sizes {probe.sizes}")
+                raise ValueError(f"{arg} is for a net of {len(pred.pre_std)} layers but the probe it goes"
+                                 f" with has {len(probe.pre)}: predict for the probe's sizes {probe.sizes}")
             continue
         if need_mean:
             raise TypeError(f"{arg} must be a theory.Prediction for show_mean=True (it holds the predicted"
@@ -760,7 +763,8 @@ def _why_not_drawn(ratio: np.ndarray) -> str:
 def decision_boundaries(nets, X, y, *, resolution=200, margin=0.5, fig=None, title=None) -> Figure:
     """For 2-D data: one panel per network (``{label: net}``), the class it predicts at every point of
     a ``resolution``² grid as a pale fill, the data on top; each title gives the accuracy on (X, y)."""
-    checked = _checks.items("nets", nets, (MLP, ResidualMLP), "a network (MLP, ResidualMLP) or {label: network}")
+    checked = _checks.items("nets", nets, (MLP, ResidualMLP),
+                            "a network (MLP, ResidualMLP) or {label: network}")
     for label, net in checked.items():
         if net.sizes[0] != 2 or net.sizes[-1] < 2:
             raise ValueError(f"nets[{label!r}] has sizes {net.sizes}: decision boundaries need 2 inputs and"
@@ -842,7 +846,8 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
     if gains.ndim != 1 or gains.size == 0:
         raise ValueError(f"gains must be a non-empty 1-D list of numbers; got shape {gains.shape}")
     if isinstance(results, Mapping) and not results:
-        raise ValueError("results is empty: there is nothing to draw (it must be {label: one result per gain})")
+        raise ValueError("results is empty: there is nothing to draw"
+                         " (it must be {label: one result per gain})")
     if not isinstance(results, Mapping):
         results = {"": results}
     fig, axes, own = _canvas(ax)

@@ -391,13 +391,13 @@ def _check_history_size(n, epochs, batch_size, record_every, n_layers):
         return
     per_record = 8 + BYTES_PER_RECORD_PER_LAYER * n_layers
     room = _checks.MAX_BYTES - history_nbytes(n_steps, epochs, n_steps, n_layers) + per_record
-    run = (f"epochs={epochs} x {-(-n // batch_size)} steps per epoch (batch_size={batch_size}) = {n_steps:,} steps,"
-           f" record_every={record_every}")
+    run = (f"epochs={epochs} x {-(-n // batch_size)} steps per epoch (batch_size={batch_size})"
+           f" = {n_steps:,} steps, record_every={record_every}")
     if room >= per_record:  # recording less often is enough
         advice = f"raise record_every to {-(-n_steps * per_record // room):,} or more, or lower epochs"
     else:  # even the per-step loss and accuracy (16 bytes a step) do not fit
         advice = (f"lower epochs to {max(1, epochs * _checks.MAX_BYTES // (2 * nbytes)):,} or fewer"
                   " (or raise batch_size), and record less often (record_every)")
-    raise ValueError(f"this run would need a history of {_checks._size(nbytes)} ({run}), more than nninit's"
-                     f" limit of {_checks._size(_checks.MAX_BYTES)} (a 2 GB Binder or Colab kernel would die):"
-                     f" {advice}")
+    raise ValueError(f"this run would need a history of {_checks._size(nbytes)} ({run}), more than"
+                     f" nninit's limit of {_checks._size(_checks.MAX_BYTES)} (a 2 GB Binder or Colab kernel"
+                     f" would die): {advice}")

@@ -65,9 +65,10 @@ def test_class_2_non_finite_weights_are_refused_at_construction():
     raises(ValueError, lambda: nninit.MLP([2, 4, 3], init=["he_normal", nan_init]), "init")
     raises(ValueError, lambda: nninit.MLP([2, 3], init=nninit.get("constant", value=1e39)), "init", "value")
     raises(ValueError, lambda: nninit.MLP([2, 3], bias_init=1e39), "bias_init")  # inf in float32
-    raises(ValueError, lambda: nninit.MLP([2, 3], bias_init=lambda shape, rng=None, dtype=None: np.full(shape, 1e39)),
-           "bias_init")
-    raises(TypeError, lambda: nninit.MLP([2, 3], init=lambda shape, rng=None, dtype=None: np.ones(shape) * 1j), "init")
+    huge = lambda shape, rng=None, dtype=None: np.full(shape, 1e39)           # noqa: E731
+    complex_ones = lambda shape, rng=None, dtype=None: np.ones(shape) * 1j    # noqa: E731
+    raises(ValueError, lambda: nninit.MLP([2, 3], bias_init=huge), "bias_init")
+    raises(TypeError, lambda: nninit.MLP([2, 3], init=complex_ones), "init")
     assert nninit.MLP([2, 3], bias_init=1e39, dtype=np.float64).layers[0].b[0] == 1e39  # fits float64
 
 
@@ -79,17 +80,21 @@ def test_class_3_plots_and_checkers_check_their_arguments(runs):
     raises(TypeError, lambda: plots.histogram_heatmap(probe), "history", given="Probe")
     raises(TypeError, lambda: plots.update_ratios(probe), "history")
     raises(TypeError, lambda: plots.training_curves({"a": probe}), "histories['a']")
-    for call, arg in [(lambda: plots.std_vs_depth({}), "probes"), (lambda: plots.training_curves({}), "histories"),
+    for call, arg in [(lambda: plots.std_vs_depth({}), "probes"),
+                      (lambda: plots.training_curves({}), "histories"),
                       (lambda: plots.decision_boundaries({}, X, y), "nets"),
-                      (lambda: plots.gain_sweep([1, 2], {}), "results"), (lambda: plots.gain_sweep([], []), "gains")]:
+                      (lambda: plots.gain_sweep([1, 2], {}), "results"),
+                      (lambda: plots.gain_sweep([], []), "gains")]:
         raises(ValueError, call, arg)  # what notebook 05 builds when every run of a group diverged
     raises(ValueError, lambda: plots.histogram_heatmap(diverged), "history", given="step 0")
     raises(ValueError, lambda: plots.update_ratios(diverged), "history")
     deeper = theory.predict_for("he_normal", "relu", [2, 16, 16, 3])
-    raises(ValueError, lambda: plots.std_vs_depth({"a": probe}, predictions={"a": deeper}), "predictions['a']")
+    raises(ValueError, lambda: plots.std_vs_depth({"a": probe}, predictions={"a": deeper}),
+           "predictions['a']")
     raises(ValueError, lambda: plots.decision_boundaries(net, X, y[:-1]), "y")
     # the exercise checkers (nninit.exercises): a NaN accuracy or a wrong type is an error, not "wrong"
-    raises(ValueError, lambda: exercises.check_beyond_seed_spread({"a"}, {"a": float("nan")}, 0.1), "accuracies['a']")
+    raises(ValueError, lambda: exercises.check_beyond_seed_spread({"a"}, {"a": float("nan")}, 0.1),
+           "accuracies['a']")
     raises(TypeError, lambda: exercises.check_beyond_seed_spread({"a"}, [0.5], 0.1), "accuracies")
     raises(ValueError, lambda: exercises.check_output_variance(0.01, n=0), "n")
 
@@ -125,8 +130,9 @@ def test_class_4_explorer_controls_refuse_instead_of_clamping():
 def test_class_5_sizes_that_cannot_fit_are_refused_before_allocating():
     # fit estimates its history before allocating it (this run once filled 3 GiB, then failed)
     X, y = data.spirals(600, rng=0)
-    msg = raises(ValueError, lambda: nninit.fit(nninit.MLP([2, 32, 32, 3], rng=0), X, y, epochs=10**5, batch_size=1,
-                                                record_every=1, lr=0.1), "record_every", "epochs")
+    net = nninit.MLP([2, 32, 32, 3], rng=0)
+    too_long = dict(epochs=10**5, batch_size=1, record_every=1, lr=0.1)
+    msg = raises(ValueError, lambda: nninit.fit(net, X, y, **too_long), "record_every", "epochs")
     need = int(msg.split("raise record_every to ")[1].split(" ")[0].replace(",", ""))
     steps = 10**5 * 600  # the record_every it suggests is the smallest that fits
     assert training.history_nbytes(steps, 10**5, need, 3) <= _checks.MAX_BYTES
@@ -221,9 +227,10 @@ def test_class_8_messages_use_each_functions_own_words():
     raises(ValueError, lambda: nninit.get("he_normal", a=0.2, nonlinearity="selu")((3, 3)), "a")
     assert nninit.he_normal((3, 3), a=0.0, nonlinearity="relu", rng=0).shape == (3, 3)  # 0 is the default
     # names that are not names, and arrays that do not match
-    raises(TypeError, lambda: activations.get(["relu"]), "activation", given="['relu']")  # was: "unhashable type"
+    raises(TypeError, lambda: activations.get(["relu"]), "activation", given="['relu']")  # not "unhashable"
     raises(TypeError, lambda: nninit.MLP([2, 3], activation=["relu"]), "activation")
-    raises(ValueError, lambda: theory.variance_map("tanh", [1.0, 2.0], [0.0, 0.0, 0.0], 1.0), "sigma_w2", "sigma_b2")
+    raises(ValueError, lambda: theory.variance_map("tanh", [1.0, 2.0], [0.0, 0.0, 0.0], 1.0),
+           "sigma_w2", "sigma_b2")
     raises(ValueError, lambda: theory.chi("tanh", [1.0, 2.0], [1.0, 2.0, 3.0]), "sigma_w2", "q")
     raises(ValueError, lambda: theory.chi1("tanh", [1.0, 2.0], [0.0, 0.0, 0.0]), "sigma_w2", "sigma_b2")
     raises(ValueError, lambda: theory.predict("tanh", [4, 4, 4], [1.0, 1.0, 1.0]), "weight_var")

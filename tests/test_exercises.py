@@ -19,7 +19,7 @@ NUMBERS = [
     (ex.check_glorot_bound, dict(), math.sqrt(6 / 400), math.sqrt(2 / 400)),          # the std, not the bound
     (ex.check_article_xavier_ratio, dict(), 1 / math.sqrt(2), 0.5),                  # ratio of variances
     (ex.check_he_std, dict(), math.sqrt(2 / 512), 1 / math.sqrt(512)),               # Xavier/LeCun, not He
-    (ex.check_leaky_gain, dict(slope=0.4), math.sqrt(2 / 1.16), math.sqrt(2)),                # the slope forgotten
+    (ex.check_leaky_gain, dict(slope=0.4), math.sqrt(2 / 1.16), math.sqrt(2)),       # the slope forgotten
     (ex.check_relu_xavier_shrink, dict(layers=20), 2 ** -9.5, 2 ** -10),             # L, not L − 1 layers
     (ex.check_critical_gain_tanh, dict(), 1.0, math.sqrt(2)),                        # ReLU's gain
     (ex.check_relu_gain, dict(), math.sqrt(2), 2.0),                                 # g², not g

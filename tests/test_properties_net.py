@@ -105,7 +105,8 @@ def bad_inputs(draw):
     dtype = draw(st.sampled_from(DTYPES))
     n = draw(st.integers(1, 20))
     X = np.random.default_rng(draw(st.integers(0, 2**32))).standard_normal((n, 3))
-    kind = draw(st.sampled_from(["nan", "inf", "complex", "width", "rank", "strings", "ragged", "overflow", "empty"]))
+    kind = draw(st.sampled_from(["nan", "inf", "complex", "width", "rank", "strings", "ragged", "overflow",
+                                 "empty"]))
     if kind in ("nan", "inf"):
         X[draw(st.integers(0, n - 1)), draw(st.integers(0, 2))] = {"nan": np.nan, "inf": -np.inf}[kind]
         return dtype, X, ValueError
@@ -122,7 +123,9 @@ def bad_inputs(draw):
     if kind == "empty":
         return dtype, X[:0], ValueError
     X[0, 0] = 1e39 if dtype == np.float32 else 1e300  # float64: finite, but the net must still refuse inf
-    return (np.float32, X, ValueError) if dtype == np.float32 else (dtype, np.where(X == 1e300, np.inf, X), ValueError)
+    if dtype == np.float32:
+        return np.float32, X, ValueError
+    return dtype, np.where(X == 1e300, np.inf, X), ValueError
 
 
 @given(case=bad_inputs(), which=st.sampled_from(["forward", "predict", "probe", "loss"]))
@@ -130,8 +133,8 @@ def bad_inputs(draw):
 def test_bad_inputs_are_refused_by_every_entry_point(case, which):
     dtype, X, exc = case
     net = nninit.MLP([3, 8, 2], dtype=dtype, rng=0)
-    call = {"forward": lambda: net.forward(X), "predict": lambda: net.predict(X), "probe": lambda: net.probe(X),
-            "loss": lambda: net.loss(X, np.zeros(len(X), dtype=int))}[which]
+    call = {"forward": lambda: net.forward(X), "predict": lambda: net.predict(X),
+            "probe": lambda: net.probe(X), "loss": lambda: net.loss(X, np.zeros(len(X), dtype=int))}[which]
     raises(exc, call, "X")
 
 
@@ -177,7 +180,8 @@ def bad_fit_calls(draw):
                                 "history"]))
     kwargs = dict(epochs=1, batch_size=8, lr=0.1)
     if arg == "history":  # 2e7 to 2e9 steps recorded every 1..5: GiBs of history, refused before allocating
-        kwargs.update(epochs=draw(st.integers(10**6, 10**8)), batch_size=1, record_every=draw(st.integers(1, 5)))
+        kwargs.update(epochs=draw(st.integers(10**6, 10**8)), batch_size=1,
+                      record_every=draw(st.integers(1, 5)))
         return kwargs, "record_every"
     kwargs[arg] = draw(st.sampled_from({
         "epochs": [0, -1, 2.5, "3", None], "batch_size": [0, 1.5, "8"], "record_every": [0, -3, 0.5],
@@ -232,7 +236,8 @@ def bad_theory_calls(draw):
             b += 1
         return (lambda: theory.variance_map("tanh", np.ones(a), np.zeros(b), 1.0)), ("sigma_w2", "sigma_b2")
     if kind == "per_layer":
-        return (lambda: theory.predict("tanh", [4, 4, 4], [1.0] * draw(st.sampled_from([1, 3, 4]))),), ("weight_var",)
+        n_vars = draw(st.sampled_from([1, 3, 4]))
+        return (lambda: theory.predict("tanh", [4, 4, 4], [1.0] * n_vars),), ("weight_var",)
     if kind == "activation":
         return (lambda: theory.fixed_point(["tanh"], 1.0, 0.0)), ("activation",)
     arg = draw(st.sampled_from(["sigma_w2", "sigma_b2"]))
