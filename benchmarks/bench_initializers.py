@@ -43,7 +43,8 @@ def main():
     rng = np.random.default_rng(0)
     rows = [
         ("he_normal 4096x4096", lambda: nninit.he_normal((N, N), rng=rng), lambda: raw_normal(rng), 15),
-        ("xavier_uniform 4096x4096", lambda: nninit.xavier_uniform((N, N), rng=rng), lambda: raw_uniform(rng), 15),
+        ("xavier_uniform 4096x4096", lambda: nninit.xavier_uniform((N, N), rng=rng),
+         lambda: raw_uniform(rng), 15),
         ("random_init 400->25 (vs loop)", lambda: nninit.random_init(400, 25, rng=rng),
          lambda: nninit.random_init_loop(400, 25, rng=rng), 30),
     ]

@@ -105,7 +105,7 @@ def allocation(arg: str, dims, dtype, *, what: str = "an array", given=None) -> 
     if nbytes > MAX_BYTES:
         raise ValueError(
             f"{arg}={tuple(dims) if given is None else given!r} asks for {what} of {_size(nbytes)}"
-            f" ({np.dtype(dtype).name}); nninit refuses single arrays over {_size(MAX_BYTES)}"
+            f" ({np.dtype(dtype).name}); nninit refuses to allocate more than {_size(MAX_BYTES)} at once"
             " (a 2 GB Binder or Colab kernel would die): use smaller sizes"
         )
     return nbytes
@@ -133,6 +133,76 @@ def fits(dtype, largest: float, smallest: float | None = None, *, given: str) ->
             f" smallest normal number ({float(info.tiny):.3g}), so they would round to zero or lose their"
             f" precision; use larger values{wider}"
         )
+
+
+def real_array(arg: str, value, what: str = "an array of real numbers") -> np.ndarray:
+    """``value`` as a numpy array of real numbers (bool, int or float), else ``TypeError`` naming
+    ``arg``: complex values (whose imaginary part a float conversion would drop), strings, objects
+    and ragged lists are refused."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged lists, odd objects
+        raise TypeError(f"{arg} must be {what}; got a {type(value).__name__}"
+                        " that numpy cannot read as one") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{arg} must be {what}; got values of dtype {arr.dtype}"
+                        + (" (complex: the imaginary part would be lost)" if arr.dtype.kind == "c" else ""))
+    return arr
+
+
+def finite_in(arg: str, arr: np.ndarray, dtype) -> np.ndarray:
+    """``arr`` (real) converted to ``dtype``, refusing NaN, inf and values beyond the dtype's range
+    (which the conversion would turn into inf) with a ``ValueError`` naming ``arg``."""
+    dt = np.dtype(dtype)
+    if arr.dtype.kind == "f":
+        finite = np.isfinite(arr)
+        if not finite.all():
+            bad = np.argwhere(~finite)[0]
+            where = f" at index {tuple(int(i) for i in bad)}" if arr.ndim else ""
+            raise ValueError(f"{arg} must be finite (no NaN or inf); it holds"
+                             f" {arr[tuple(bad)].item()!r}{where}"
+                             f" ({int((~finite).sum())} non-finite entries in all)")
+        if arr.size and arr.dtype.itemsize > dt.itemsize:
+            biggest = float(np.max(np.abs(arr)))
+            if biggest > float(np.finfo(dt).max):
+                raise ValueError(f"{arg} holds values up to {biggest:.3g}, beyond the largest {dt.name}"
+                                 f" ({float(np.finfo(dt).max):.3g}): they would become inf; rescale them")
+    return arr.astype(dt, copy=False)
+
+
+def instance(arg: str, value, cls, what: str):
+    """Return ``value`` if it is a ``cls``, else ``TypeError`` naming ``arg``, what it must be and
+    what it is (a History where a Probe belongs says so, instead of failing deep inside)."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{arg} must be {what}; got {_a(value)}")
+    return value
+
+
+def items(arg: str, value, cls, what: str) -> dict:
+    """``value`` as a non-empty ``{label: cls}``: a Mapping of them, or one ``cls`` (returned as
+    ``{None: value}``). An empty Mapping (every run dropped, say) or a wrong item raises naming
+    ``arg`` (and the item's label)."""
+    from collections.abc import Mapping
+
+    if isinstance(value, cls):
+        return {None: value}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{arg} must be {what}; got {_a(value)}")
+    if not value:
+        raise ValueError(f"{arg} is empty: there is nothing to draw (it must be {what})")
+    for label, item in value.items():
+        if not isinstance(item, cls):
+            names = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+            raise TypeError(f"{arg}[{label!r}] must be a {names}; got {_a(item)}")
+    return dict(value)
+
+
+def _a(value) -> str:
+    """'a History', 'an MLP', 'the int 3': what a value is, for messages."""
+    name = type(value).__name__
+    if isinstance(value, (numbers.Number, str)) or value is None:
+        return f"{value!r}"
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def generator(rng) -> np.random.Generator:

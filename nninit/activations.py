@@ -129,14 +129,21 @@ def _elu(alpha, scale=1.0):
     return fn, grad
 
 
+def _gelu_tanh(x):
+    """tanh(√(2/π)(x + 0.044715x³)) and the x it was taken at, clipped to ±10: beyond, the tanh is
+    ±1 exactly in float32 and float64 (its argument exceeds 43), and x³ would overflow at 1e13."""
+    xc = np.clip(x, -10.0, 10.0)
+    return np.tanh(_GELU_C * (xc + 0.044715 * xc**3)), xc
+
+
 def _gelu(x):
     """GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
-    return 0.5 * x * (1.0 + np.tanh(_GELU_C * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1.0 + _gelu_tanh(x)[0])
 
 
 def _gelu_grad(x):
-    t = np.tanh(_GELU_C * (x + 0.044715 * x**3))
-    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * x * x)
+    t, xc = _gelu_tanh(x)
+    return 0.5 * (1.0 + t) + 0.5 * xc * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * xc * xc)
 
 
 def _softplus(x):
@@ -214,7 +221,7 @@ def get(activation, **param) -> Activation:
     """
     if isinstance(activation, Activation):
         return activation
-    name = _ALIASES.get(activation, activation)
+    name = _ALIASES.get(activation, activation) if isinstance(activation, str) else activation
     _checks.choice("activation", name, _NAMES)
     unknown = set(param) - _PARAMS.get(name, set())
     if unknown:

@@ -40,6 +40,42 @@ def course_root() -> Path | None:
     return None
 
 
+def course_notebooks(root: Path | None) -> list[Path]:
+    """The course's notebooks, ``notebooks/*.ipynb`` under ``root``, in order ([] without a root)."""
+    return sorted((root / "notebooks").glob("*.ipynb")) if root is not None else []
+
+
+def resolve_notebook(name: str, root: Path | None) -> Path:
+    """The notebook a user means by ``name``: a path to a file, or a name of the course's notebooks
+    as ``index.html`` and the README show it, with or without ``.ipynb`` (``03_xavier_glorot``),
+    or its number (``03``, ``3``). An unknown name lists the valid ones."""
+    path = Path(name)
+    if path.exists():
+        if path.is_dir():
+            raise _UsageError(f"not a notebook file: {name} is a folder")
+        if path.suffix != ".ipynb":
+            raise _UsageError(f"not a notebook (.ipynb): {name}")
+        if not os.access(path, os.R_OK):
+            raise _UsageError(f"cannot read notebook: {name}")
+        return path
+    course = course_notebooks(root)
+    stem = name.removesuffix(".ipynb")
+    if stem and "/" not in stem and os.sep not in stem:
+        matches = [p for p in course if p.stem == stem]
+        if not matches and stem.isdigit():
+            matches = [p for p in course if p.stem.split("_", 1)[0].isdigit()
+                       and int(p.stem.split("_", 1)[0]) == int(stem)]
+        if len(matches) == 1:
+            return matches[0]
+    if course:
+        valid = ", ".join(p.stem for p in course)
+        raise _UsageError(
+            f"notebook not found: {name}; give a path, or one of the course's notebooks by name "
+            f"or number (03 or 03_xavier_glorot): {valid}"
+        )
+    raise _UsageError(f"notebook not found: {name} (and no course notebooks/ folder here to look in)")
+
+
 def _notebooks(names: list[str], root: Path | None) -> list[Path]:
     """The notebooks named on the command line, checked; or every notebook of the course."""
     if not names:
@@ -47,23 +83,11 @@ def _notebooks(names: list[str], root: Path | None) -> list[Path]:
             raise _UsageError(
                 "no notebooks/ folder here: run this in the course folder, or name the notebooks"
             )
-        found = sorted((root / "notebooks").glob("*.ipynb"))
+        found = course_notebooks(root)
         if not found:
             raise _UsageError(f"no notebooks (*.ipynb) in {root / 'notebooks'}")
         return found
-    paths = []
-    for name in names:
-        path = Path(name)
-        if not path.exists():
-            raise _UsageError(f"notebook not found: {name}")
-        if path.is_dir():
-            raise _UsageError(f"not a notebook file: {name} is a folder")
-        if path.suffix != ".ipynb":
-            raise _UsageError(f"not a notebook (.ipynb): {name}")
-        if not os.access(path, os.R_OK):
-            raise _UsageError(f"cannot read notebook: {name}")
-        paths.append(path)
-    return paths
+    return [resolve_notebook(name, root) for name in names]
 
 
 def _shown(path: Path) -> str:
@@ -79,6 +103,8 @@ def _cmd_slides(args) -> int:
     root = course_root()
     notebooks = _notebooks(args.notebooks, root)
     if args.out is not None:
+        if not args.out.strip():
+            raise _UsageError("--out is empty; give a folder such as build/slides (or leave --out out)")
         out = Path(args.out)
     elif root is not None:
         out = root / "build" / "slides"
@@ -88,7 +114,7 @@ def _cmd_slides(args) -> int:
     from . import slides
 
     try:
-        decks = slides.export_decks(notebooks, out, progress=print)
+        decks = slides.export_decks(notebooks, out, progress=print, pdf=args.pdf)
     except slides.BadInput as exc:
         raise _UsageError(str(exc)) from None
     except slides.ExportFailed as exc:
@@ -179,15 +205,15 @@ def _cmd_execute(args) -> int:
         if not os.access(path, os.W_OK):
             raise _UsageError(f"cannot write notebook: {path}")
 
-    import nbformat
     from nbclient.exceptions import CellExecutionError, DeadKernelError
-    from nbformat.reader import NotJSONError
 
-    for path in notebooks:  # all readable before anything runs
+    from .slides import BadInput, read_notebook
+
+    for path in notebooks:  # all readable and valid before anything runs
         try:
-            nbformat.read(path, as_version=4)
-        except (NotJSONError, ValueError, KeyError, OSError) as exc:
-            raise _UsageError(f"cannot read notebook {path}: {exc}") from None
+            read_notebook(path)
+        except BadInput as exc:
+            raise _UsageError(str(exc)) from None
 
     failed = []
     width = len(str(len(notebooks)))
@@ -227,17 +253,25 @@ def build_parser() -> argparse.ArgumentParser:
             "with an index.html linking the decks and an assets/ folder holding reveal.js, its "
             "speaker-notes plugin (key S), MathJax, require.js and the widget renderer, so that "
             "the decks work from disk with no network. The notebooks' stored outputs are used; "
-            "nothing is run."
+            "nothing is run. Every notebook is read and checked before anything is written. "
+            "In a deck, the right arrow or Space walks every slide and fragment in order."
         ),
         epilog=_EPILOG,
     )
     slides.add_argument(
         "notebooks", nargs="*", metavar="NOTEBOOK",
-        help="notebooks to export (default: every notebooks/*.ipynb of the course)",
+        help="notebooks to export: paths, or course names or numbers as index.html shows them "
+             "(03, 03_xavier_glorot); default: every notebooks/*.ipynb of the course",
     )
     slides.add_argument(
         "--out", metavar="DIR",
-        help="output folder (default: build/slides in the course folder; never inside notebooks/)",
+        help="output folder (default: build/slides in the course folder); a new or empty folder, or "
+             "one made by this command: never inside notebooks/, never a folder holding other files",
+    )
+    slides.add_argument(
+        "--pdf", action="store_true",
+        help="also print each deck to <name>.pdf (one slide a page) with the Chromium or Chrome found "
+             "on this machine (or $NNINIT_CHROMIUM)",
     )
     slides.set_defaults(func=_cmd_slides)
 
@@ -255,7 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     execute.add_argument(
         "notebooks", nargs="*", metavar="NOTEBOOK",
-        help="notebooks to run (default: every notebooks/*.ipynb of the course)",
+        help="notebooks to run: paths, or course names or numbers (03, 03_xavier_glorot); "
+             "default: every notebooks/*.ipynb of the course",
     )
     execute.add_argument(
         "--timeout", type=int, default=600, metavar="SECONDS",

@@ -17,11 +17,12 @@ the same data).
 Source and licence of the digits: this is the test set ("optdigits.tes") of the *Optical
 Recognition of Handwritten Digits* data set, E. Alpaydin and C. Kaynak, Department of Computer
 Engineering, Bogazici University, 1998, from the UCI Machine Learning Repository
-(https://archive.ics.uci.edu/dataset/80/optical+recognition+of+handwritten+digits), licensed under Creative Commons Attribution 4.0 International (CC BY 4.0,
-https://creativecommons.org/licenses/by/4.0/). 32×32 bitmaps written by 13 people were divided into
-4×4 blocks and the "on" pixels in each block counted, giving 8×8 images of integers 0..16. The copy
-here is the same array scikit-learn ships as ``sklearn.datasets.load_digits()``, stored unchanged as
-uint8 in ``nninit/digits.npz`` (X (1797, 64), y (1797,)); nninit does not need scikit-learn.
+(https://archive.ics.uci.edu/dataset/80/optical+recognition+of+handwritten+digits), licensed under
+Creative Commons Attribution 4.0 International (CC BY 4.0, https://creativecommons.org/licenses/by/4.0/).
+32×32 bitmaps written by 13 people were divided into 4×4 blocks and the "on" pixels in each block
+counted, giving 8×8 images of integers 0..16. The copy here is the same array scikit-learn ships
+as ``sklearn.datasets.load_digits()``, stored unchanged as uint8 in ``nninit/digits.npz``
+(X (1797, 64), y (1797,)); nninit does not need scikit-learn.
 Please cite: E. Alpaydin, C. Kaynak (1998), Cascading Classifiers, Kybernetika; and the UCI
 Machine Learning Repository.
 
@@ -51,7 +52,8 @@ def _counts(n: int, classes: int) -> np.ndarray:
 def _check_n(n, classes: int) -> int:
     n = _checks.positive_int("n", n)
     if n < classes:
-        raise ValueError(f"n must be at least the number of classes ({classes}) so that every class has a point; got n={n}")
+        raise ValueError(f"n must be at least the number of classes ({classes}) so that every class has a"
+                         f" point; got n={n}")
     _checks.allocation("n", (n, 2), np.float64, what="X of shape (n, 2)", given=n)
     return n
 
@@ -193,7 +195,8 @@ def train_test_split(X, y, test_fraction: float = 0.25, rng=0):
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
         raise TypeError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}")
     if not 0.0 < float(test_fraction) < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1) (the share of rows kept for testing); got {test_fraction!r}")
+        raise ValueError("test_fraction must be in (0, 1) (the share of rows kept for testing);"
+                         f" got {test_fraction!r}")
     n = y.shape[0]
     if n < 2:
         raise ValueError(f"need at least 2 examples to split into a training and a test set; got {n}")

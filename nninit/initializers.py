@@ -50,7 +50,8 @@ def compute_fans(shape, in_axis: int = -2, out_axis: int = -1) -> tuple[int, int
     rank = len(dims)
     for arg, axis in (("in_axis", in_axis), ("out_axis", out_axis)):
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or not -rank <= axis < rank:
-            raise ValueError(f"{arg}={axis!r} is not an axis of a rank-{rank} shape {dims}; allowed: {-rank}..{rank - 1}")
+            raise ValueError(f"{arg}={axis!r} is not an axis of a rank-{rank} shape {dims};"
+                             f" allowed: {-rank}..{rank - 1}")
     in_axis, out_axis = in_axis % rank, out_axis % rank
     if in_axis == out_axis:
         raise ValueError(f"in_axis and out_axis must differ; both are axis {in_axis} of shape {dims}")
@@ -296,7 +297,8 @@ def _scaled(shape, scale, mode, distribution, rng, dtype, in_axis, out_axis, *, 
     std = math.sqrt(scale / _fan(shape, mode, in_axis, out_axis))
     dims, dt, gen = _target(shape, rng, dtype, min_rank=2)
     # the largest |value| on the way, in std units: the uniform draw scales U[0, 1) by its width 2√3·std
-    reach = {"uniform": 2.0 * math.sqrt(3.0), "normal": _checks.NORMAL_REACH, "truncated_normal": 2.0 / TRUNCATED_STD_2}
+    reach = {"uniform": 2.0 * math.sqrt(3.0), "normal": _checks.NORMAL_REACH,
+             "truncated_normal": 2.0 / TRUNCATED_STD_2}
     _checks.fits(dt, reach[distribution] * std, std, given=given)
     if distribution == "uniform":
         bound = math.sqrt(3.0) * std
@@ -317,8 +319,9 @@ def _he(a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     a = _checks.real("a", a)
     _checks.choice("nonlinearity", nonlinearity, [*_GAINS, "leaky_relu"])
     if nonlinearity != "leaky_relu" and a != 0.0:
-        raise ValueError(f"a={a!r} is the negative slope of leaky_relu; nonlinearity={nonlinearity!r} has none,"
-                         " so a must be 0 (its default): leave a out, or use nonlinearity='leaky_relu'")
+        raise ValueError(f"a={a!r} is the negative slope of leaky_relu; nonlinearity={nonlinearity!r}"
+                         " has none, so a must be 0 (its default): leave a out,"
+                         " or use nonlinearity='leaky_relu'")
     gain = calculate_gain(nonlinearity, a if nonlinearity == "leaky_relu" else None)
     return gain * gain, mode, f"a={a!r}, nonlinearity={nonlinearity!r}"
 
@@ -444,7 +447,8 @@ def _bind(fn, hyper: dict) -> inspect.BoundArguments:
     allowed = [p for p in params if p not in ("shape", "rng", "dtype")]
     unknown = sorted(set(hyper) - set(allowed))
     if unknown:
-        raise TypeError(f"{fn.__name__} got unknown hyper-parameter(s) {unknown}; allowed: {', '.join(allowed) or 'none'}")
+        raise TypeError(f"{fn.__name__} got unknown hyper-parameter(s) {unknown};"
+                        f" allowed: {', '.join(allowed) or 'none'}")
     return inspect.signature(fn).bind_partial(**hyper)
 
 

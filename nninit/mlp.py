@@ -292,6 +292,8 @@ class MLP:
         self.sizes = _check_sizes(sizes)
         self.activation = activations.get(activation)
         self.dtype = _check_dtype(dtype)
+        n_params = sum((i + 1) * o for i, o in zip(self.sizes[:-1], self.sizes[1:]))
+        _checks.allocation("sizes", (n_params,), self.dtype, given=self.sizes, what="weights and biases")
         self.init, self.bias_init = init, bias_init
         gen = _checks.generator(rng)
         n_layers = len(self.sizes) - 1
@@ -331,17 +333,19 @@ class MLP:
     # ---------------------------------------------------------------- forward
 
     def check_input(self, X, arg: str = "X") -> np.ndarray:
-        """``X`` as an array of the network's dtype, checked to be (n_examples, sizes[0])."""
-        try:
-            X = np.asarray(X, dtype=self.dtype)
-        except (TypeError, ValueError):
-            raise TypeError(f"{arg} must be a 2-D array of numbers (n_examples, {self.sizes[0]})") from None
+        """``X`` as an array of the network's dtype, checked to be (n_examples, sizes[0]) of real,
+        finite numbers that the dtype can hold (complex, NaN, inf and values beyond float32's
+        3.4e38 are refused, never converted), and small enough that a layer's activations for it
+        fit in memory (``_checks.MAX_BYTES``)."""
+        X = _checks.real_array(arg, X, f"a 2-D array of real numbers (n_examples, {self.sizes[0]})")
         if X.ndim != 2 or X.shape[1] != self.sizes[0] or X.shape[0] < 1:
             raise ValueError(
                 f"{arg} must have shape (n_examples, {self.sizes[0]}) for a network with"
                 f" sizes={self.sizes}; got shape {X.shape}"
             )
-        return X
+        _checks.allocation(arg, (X.shape[0], max(self.sizes)), self.dtype,
+                           given=X.shape, what="one layer's activations")
+        return _checks.finite_in(arg, X, self.dtype)
 
     def trace(self, X, *, out: Trace | None = None) -> Trace:
         """Forward pass keeping every layer's pre-activation s_l and activation a_l (for backward).
@@ -379,20 +383,37 @@ class MLP:
         return np.multiply(g_a, self.activation.grad(s), out=out)
 
     def forward(self, X) -> np.ndarray:
-        """The logits (N, n_out) for inputs ``X`` (N, n_in)."""
+        """The logits (N, n_out) for inputs ``X`` (N, n_in) (checked by :meth:`check_input`).
+
+        An overflow inside the network (weights too large, a diverged run) gives inf/NaN logits,
+        without a warning; :meth:`predict` refuses to turn those into labels.
+        """
         a = self.check_input(X)
         last = self.n_layers - 1
-        for l, layer in enumerate(self.layers):
-            s = a @ layer.W
-            s += layer.b
-            a = s if l == last else self._phi(s)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for l, layer in enumerate(self.layers):
+                s = a @ layer.W
+                s += layer.b
+                a = s if l == last else self._phi(s)
         return a
 
     __call__ = forward
 
     def predict(self, X) -> np.ndarray:
-        """Class labels (N,): the index of the largest logit."""
-        return np.argmax(self.forward(X), axis=1)
+        """Class labels (N,): the index of the largest logit.
+
+        Raises ``ValueError`` if some logits are not finite (an overflow inside the network): such
+        a row has no largest logit, and argmax would silently call it class 0.
+        """
+        logits = self.forward(X)
+        bad = ~np.isfinite(logits).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"X: the network's outputs for {int(bad.sum())} of its {len(bad)} rows are not finite (an"
+                " overflow inside the network: weights too large, or a training run that diverged), so"
+                " they have no predicted class; check the weights (net.gains()) or rescale X"
+            )
+        return np.argmax(logits, axis=1)
 
     # ---------------------------------------------------------------- backward
 
@@ -535,8 +556,7 @@ def _one(arg: str, spec):
     if callable(spec):
         return spec
     if arg.startswith("bias_init") and isinstance(spec, numbers.Real) and not isinstance(spec, bool):
-        value = _checks.real(arg, spec)
-        return lambda shape, rng=None, dtype=None: np.full(shape, value, dtype=dtype)
+        return initializers.get("constant", value=_checks.real(arg, spec))  # checks the value fits the dtype
     if not isinstance(spec, str):
         raise TypeError(
             f"{arg} must be an initializer name, an initializer function or a list of them; got {spec!r}"
@@ -556,4 +576,8 @@ def _draw(arg, init, shape, gen, dtype, l, n_layers) -> np.ndarray:
     w = np.asarray(w)
     if w.shape != shape:
         raise ValueError(f"{where} returned shape {w.shape}; expected {shape}")
-    return np.array(w, dtype=dtype, copy=True)
+    try:  # NaN, inf or values beyond the dtype would only show later, as a "divergence" at step 0
+        return np.array(_checks.finite_in(where, _checks.real_array(where, w, "real numbers"), dtype),
+                        dtype=dtype, copy=True)
+    except ValueError as err:
+        raise ValueError(f"{err} (the values {arg} drew for shape {shape})") from None

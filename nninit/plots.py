@@ -47,6 +47,10 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import _checks
 from . import activations as _activations
+from .mlp import MLP, Probe, class_labels
+from .residual import ResidualMLP
+from .theory import Prediction
+from .training import History
 from .formatting import (ZERO_SHARE_SHOWN, compact_ticks, fmt, label_log_axis, log_safe, stats_lines,
                          widen_log_axis)
 from .style import (HEATMAP_CMAP, SLIDE_SIZE, CourseFigure, in_course_style, layer_colors, panels,
@@ -82,6 +86,43 @@ _INK = "#333333"
 
 
 # --------------------------------------------------------------------------- shared helpers
+
+_A_PROBE = ("a Probe (what net.probe(X) returns; a History is drawn by histogram_heatmap,"
+            " training_curves, update_ratios)")
+_A_HISTORY = ("a History (what fit returns; a Probe is drawn by layer_histograms, layer_densities,"
+              " std_vs_depth)")
+
+
+def _recorded(history) -> None:
+    """Refuse a History with no recorded step (a run that diverged at step 0) before drawing it."""
+    if history.n_records == 0:
+        raise ValueError(f"history has no recorded step to draw ({history.reason or 'an empty run'}); the run"
+                         " diverged before its first record: draw its initialisation with net.probe instead")
+
+
+def _check_predictions(probes: dict, predictions, need_mean: bool) -> None:
+    """``predictions``: None or {label: Prediction (for a net as deep as that label's probe) or an
+    array of at least one predicted std per hidden layer}; a mean panel of activations needs Predictions."""
+    if predictions is None:
+        return
+    if not isinstance(predictions, Mapping):
+        raise TypeError("predictions must be {label: Prediction} (theory.predict_for);"
+                        f" got {_checks._a(predictions)}")
+    for label, pred in predictions.items():
+        probe = probes.get(label, probes.get(None))
+        arg = f"predictions[{label!r}]"
+        if isinstance(pred, Prediction):
+            if probe is not None and len(pred.pre_std) != len(probe.pre):
+                raise ValueError(f"{arg} is for a net of {len(pred.pre_std)} layers but the probe it goes"
+                                 f" with has {len(probe.pre)}: predict for the probe's sizes {probe.sizes}")
+            continue
+        if need_mean:
+            raise TypeError(f"{arg} must be a theory.Prediction for show_mean=True (it holds the predicted"
+                            f" means); got {_checks._a(pred)}")
+        line = _checks.real_array(arg, pred, "a theory.Prediction or an array of predicted stds")
+        if probe is not None and (line.ndim != 1 or len(line) < len(probe.pre) - 1):
+            raise ValueError(f"{arg} must hold one predicted std per hidden layer ({len(probe.pre) - 1});"
+                             f" got shape {line.shape}")
 
 
 def _canvas(ax=None, fig=None, *, shape=(1, 1), figsize=SLIDE_SIZE, **subplots_kw):
@@ -232,6 +273,7 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
     records). Exact zeros (ReLU's) are left out of the bars and their share is written instead.
     y: % of the layer's values. The figure is 16:9 for up to two rows and grows 3.6 in per row beyond.
     """
+    _checks.instance("probe", probe, Probe, _A_PROBE)
     kinds = _as_kinds(kinds)
     n_layers = len(probe.pre)
     idx = _pick_layers(n_layers, layers, max_layers)
@@ -288,6 +330,7 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
     the number of values. y: % of the layer's values per bin; exact zeros (ReLU's half) are left
     out when they are more than 1% of a layer, and the y label says so.
     """
+    _checks.instance("probe", probe, Probe, _A_PROBE)
     kinds = _as_kinds(kinds)
     n_layers = len(probe.pre)
     idx = _pick_layers(n_layers, layers, max_layers)
@@ -352,6 +395,8 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
     ``ax``: an Axes (or two, with ``show_mean``) to draw into; ``legend=False`` leaves the legend out.
     """
     _checks.choice("kind", kind, (*_THEORY_FIELD, "grad_W"))
+    _check_predictions(_checks.items("probes", probes, Probe, f"{_A_PROBE} or {{label: Probe}}"), predictions,
+                       show_mean and kind == "act")
     if not isinstance(probes, Mapping):
         probes = {getattr(probes, "activation", "") or "measured": probes}
     predictions = dict(predictions or {})
@@ -491,6 +536,7 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
     one decade of margin.
     """
     _checks.choice("kind", kind, ("act", "grad_act"))
+    _recorded(_checks.instance("history", history, History, _A_HISTORY))
     hist = np.asarray(getattr(history, f"{kind}_hist"), dtype=np.float64)
     steps = np.asarray(history.record_steps)
     log_edges = np.log10(np.asarray(history.hist_edges, dtype=np.float64))
@@ -607,6 +653,7 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
     loss axis stops at 10× the largest starting loss of the runs that did not diverge, so one
     exploding run does not flatten the others (its ✕ then sits on the top edge).
     """
+    _checks.items("histories", histories, History, f"{_A_HISTORY} or {{label: History}}")
     if not isinstance(histories, Mapping):
         histories = {"run": histories}
     fig, grid, _ = _canvas(fig=fig, shape=(1, 2))
@@ -677,6 +724,7 @@ def update_ratios(history, *, layers=None, reference=1e-3, ax=None, title=None) 
     layer barely learns; far above: it is rewritten every step. Every layer by default (output last),
     coloured by depth; a layer with nothing to draw (W stayed 0, as under zeros init) says why in
     the legend."""
+    _recorded(_checks.instance("history", history, History, _A_HISTORY))
     ratio = np.asarray(history.update_ratio, dtype=np.float64)
     steps = np.asarray(history.record_steps)
     n_layers = ratio.shape[1]
@@ -715,9 +763,24 @@ def _why_not_drawn(ratio: np.ndarray) -> str:
 def decision_boundaries(nets, X, y, *, resolution=200, margin=0.5, fig=None, title=None) -> Figure:
     """For 2-D data: one panel per network (``{label: net}``), the class it predicts at every point of
     a ``resolution``² grid as a pale fill, the data on top; each title gives the accuracy on (X, y)."""
-    X, y = np.asarray(X), np.asarray(y)
+    checked = _checks.items("nets", nets, (MLP, ResidualMLP),
+                            "a network (MLP, ResidualMLP) or {label: network}")
+    for label, net in checked.items():
+        if net.sizes[0] != 2 or net.sizes[-1] < 2:
+            raise ValueError(f"nets[{label!r}] has sizes {net.sizes}: decision boundaries need 2 inputs and"
+                             " one output per class")
+    X = _checks.finite_in("X", _checks.real_array("X", X), np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2) to draw decision boundaries; got {X.shape}")
+    labels = class_labels(_checks.real_array("y", y, "class labels"))
+    if labels is None or labels.shape != X.shape[:1] or (labels.size and labels.min() < 0):
+        raise ValueError(f"y must hold one class label (a whole number >= 0) per row of X ({X.shape[0]});"
+                         f" got {_checks._a(y)} of shape {np.shape(y)}")
+    y = labels
+    resolution = _checks.positive_int("resolution", resolution)
+    _checks.allocation("resolution", (resolution**2, max(max(n.sizes) for n in checked.values())), np.float64,
+                       given=resolution, what="a grid of activations")
+    margin = _checks.real("margin", margin, nonnegative=True)
     if not isinstance(nets, Mapping):
         nets = {"net": nets}
     ncols = min(len(nets), 4)
@@ -779,7 +842,12 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
     ``{label: number}`` (e.g. ``calculate_gain("tanh")``), drawn as a dashed vertical line.
     The gain axis is logarithmic (base 2) when the gains span a factor 4 or more.
     """
-    gains = np.asarray(gains, dtype=np.float64)
+    gains = _checks.finite_in("gains", _checks.real_array("gains", gains), np.float64)
+    if gains.ndim != 1 or gains.size == 0:
+        raise ValueError(f"gains must be a non-empty 1-D list of numbers; got shape {gains.shape}")
+    if isinstance(results, Mapping) and not results:
+        raise ValueError("results is empty: there is nothing to draw"
+                         " (it must be {label: one result per gain})")
     if not isinstance(results, Mapping):
         results = {"": results}
     fig, axes, own = _canvas(ax)

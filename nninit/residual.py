@@ -34,7 +34,7 @@ when α is learned) and ``Gradients.params(l)`` the matching gradients. At each 
 ``pre`` is that dense layer's output s and ``act`` is what it becomes:
 
 * the input layer ("stream 0"): act = pre = x_0;
-* a branch's inner layer j ("block b.j"): act = u_j = φ(N(s_j)); ``phi_in`` = N(s_j);
+* a branch's inner layer j ("block b.j"): act = u_j = φ(N(s_j));
 * a branch's last layer ("stream b"): act = x_b, **the residual stream** after block b;
 * the output layer ("output"): act = pre = the logits.
 
@@ -79,31 +79,25 @@ class ResidualDense(Dense):
 
 @dataclass
 class Trace(mlp.Trace):
-    """A forward pass of a :class:`ResidualMLP`: per site ``pre``, ``act`` (see the module docstring) and
-    ``phi_in``, the array φ was applied to at that site (N(s_j) at inner branch sites; None where the
-    site applies no φ: stream and output sites); ``cache`` holds what backward needs."""
+    """A forward pass of a :class:`ResidualMLP`: per site ``pre`` and ``act`` (see the module
+    docstring); ``cache`` holds, per layer i, its input ``u[i]``, the φ input ``z[i]`` of a branch
+    layer and its norm's cache ``norm[i]``, what backward needs."""
 
-    phi_in: list = field(default_factory=list)
     cache: dict = field(default_factory=dict)
 
 
 @dataclass
-class Gradients:
-    """One backward pass, per site: ``grad_W`` dL/dW, ``grad_b`` dL/db, ``grad_pre`` dL/ds, ``grad_act``
-    dL/da, ``grad_extra`` (a dict: dL/d"gain", dL/d"bias" of the site's norm, dL/d"alpha");
-    ``grad_X`` = dL/dX or None."""
+class Gradients(mlp.Gradients):
+    """One backward pass, per site: what :class:`nninit.mlp.Gradients` holds (``grad_W``, ``grad_b``,
+    ``grad_pre``, ``grad_act``, ``grad_X``) and ``grad_extra`` (a dict per site: dL/d"gain",
+    dL/d"bias" of the site's norm, dL/d"alpha")."""
 
-    grad_W: list
-    grad_b: list
-    grad_pre: list
-    grad_act: list
-    grad_extra: list
-    grad_X: np.ndarray | None = None
+    grad_extra: list = field(default_factory=list)
 
     def params(self, l: int) -> dict:
         """Site ``l``'s parameter gradients by name, in the order of ``net.layers[l].params``."""
         extra = self.grad_extra[l]
-        return {"W": self.grad_W[l], "b": self.grad_b[l], **{k: extra[k] for k in _EXTRA if k in extra}}
+        return {**super().params(l), **{k: extra[k] for k in _EXTRA if k in extra}}
 
     def __repr__(self) -> str:
         return f"Gradients({len(self.grad_W)} sites{', with dL/dX' if self.grad_X is not None else ''})"
@@ -230,7 +224,7 @@ class ResidualMLP:
         X = self.check_input(X)
         n = len(L)
         u, z, nc = [None] * n, [None] * n, [None] * n
-        trace = Trace(X, [], [], phi_in=[], cache={"u": u, "z": z, "norm": nc})
+        trace = Trace(X, [], [], cache={"u": u, "z": z, "norm": nc})
 
         def normed(i, h):
             if L[i].norm is None:
@@ -242,16 +236,14 @@ class ResidualMLP:
         x = X @ L[0].W + L[0].b                      # the stream x_0
         trace.pre.append(x)
         trace.act.append(x)
-        trace.phi_in.append(None)
         h = x                                        # what the next layer reads: the stream or an inner s
         for i in range(1, n - 1):
             z[i] = normed(i, h)
             u[i] = phi(z[i])
             if L[i - 1].alpha is None and i > 1:     # the previous site is inner: its act is this φ(N(s))
-                trace.act[i - 1], trace.phi_in[i - 1] = u[i], z[i]
+                trace.act[i - 1] = u[i]
             s = u[i] @ L[i].W + L[i].b
             trace.pre.append(s)
-            trace.phi_in.append(None)
             if L[i].alpha is None:                   # inner layer: act filled in by the next layer
                 trace.act.append(None)
                 h = s
@@ -263,7 +255,6 @@ class ResidualMLP:
         out = u[-1] @ L[-1].W + L[-1].b
         trace.pre.append(out)
         trace.act.append(out)
-        trace.phi_in.append(None)
         return trace
 
     def trace(self, X, *, out=None) -> Trace:
@@ -298,7 +289,7 @@ class ResidualMLP:
         ``out`` is accepted for ``fit``'s interface (arrays are fresh each pass)."""
         L, n, dphi = self.layers, self.n_layers, self.activation.grad
         u, z, nc = trace.cache["u"], trace.cache["z"], trace.cache["norm"]
-        g = Gradients([None] * n, [None] * n, [None] * n, [None] * n, [{} for _ in range(n)])
+        g = Gradients([None] * n, [None] * n, [None] * n, [None] * n, grad_extra=[{} for _ in range(n)])
 
         def dense(i, g_s, g_a):
             """Record site i's gradients and return dL/d(its input u[i])."""

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks, theory
+from . import _checks, activations, theory
 from .norm import NORMS
 
 __all__ = ["ResidualPrediction", "predict"]
@@ -78,7 +78,7 @@ def predict(activation, n_blocks, *, branch_depth=2, sigma_w2=2.0, sigma_b2=0.0,
     q0 = _checks.real("q0", q0, positive=True)
     if norm is not None:
         _checks.choice("norm", norm, NORMS)
-    name = theory._act(activation).name
+    name = activations.get(activation).name
 
     q = np.empty(n_blocks + 1)
     added = np.empty(n_blocks)

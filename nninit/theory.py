@@ -40,6 +40,7 @@ Gauss–Hermite reference where it is valid, and fine trapezoid references).
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -115,7 +116,10 @@ def _values(arg: str, value) -> np.ndarray:
     if isinstance(value, numbers.Real):
         arr = np.asarray(float(value))
     else:
-        arr = np.asarray(value)
+        try:
+            arr = np.asarray(value)
+        except (TypeError, ValueError):  # ragged lists
+            raise TypeError(f"{arg} must be a real number >= 0 or an array of them; got {value!r}") from None
         if arr.dtype.kind not in "iuf":
             raise TypeError(f"{arg} must be a real number >= 0 or an array of them; got {value!r}")
         arr = arr.astype(np.float64)
@@ -126,6 +130,16 @@ def _values(arg: str, value) -> np.ndarray:
     if (arr < 0).any():
         raise ValueError(f"{arg} must be >= 0 (it is a variance); got {float(arr[arr < 0].flat[0])!r}")
     return arr
+
+
+def _broadcast(**named) -> list:
+    """The checked arrays broadcast together, or a ``ValueError`` naming them and their shapes."""
+    try:
+        return np.broadcast_arrays(*named.values())
+    except ValueError:
+        shapes = ", ".join(f"{k} of shape {np.shape(v)}" for k, v in named.items())
+        raise ValueError(f"{', '.join(named)} must have matching shapes (or be single numbers), as numpy"
+                         f" broadcasting needs; got {shapes}") from None
 
 
 def _out(x):
@@ -156,8 +170,8 @@ def variance_map(activation, sigma_w2, sigma_b2, q):
     numbers or arrays that broadcast together. ReLU: V(q) = σ_w² q / 2 + σ_b².
     """
     act = _act(activation)
-    w2, b2, q = np.broadcast_arrays(_values("sigma_w2", sigma_w2), _values("sigma_b2", sigma_b2),
-                                    _values("q", q))
+    w2, b2, q = _broadcast(sigma_w2=_values("sigma_w2", sigma_w2), sigma_b2=_values("sigma_b2", sigma_b2),
+                           q=_values("q", q))
     return _out(w2 * _expect(lambda x: np.square(act.fn(x)), q) + b2)
 
 
@@ -168,7 +182,7 @@ def chi(activation, sigma_w2, q):
     χ at the fixed point is :func:`chi1`. ReLU: χ = σ_w² / 2 for every q.
     """
     act = _act(activation)
-    w2, q = np.broadcast_arrays(_values("sigma_w2", sigma_w2), _values("q", q))
+    w2, q = _broadcast(sigma_w2=_values("sigma_w2", sigma_w2), q=_values("q", q))
     return _out(w2 * _expect(lambda x: np.square(act.grad(x)), q))
 
 
@@ -309,7 +323,7 @@ def _recursion_args(activation, sigma_w2, sigma_b2, q0):
     if (q0 <= 0).any():
         raise ValueError("q0 must be > 0 (the variance the recursion starts from);"
                          f" got {float(q0[q0 <= 0].flat[0])!r}")
-    shape = np.broadcast_shapes(w2.shape, b2.shape, q0.shape)
+    shape = _broadcast(sigma_w2=w2, sigma_b2=b2, q0=q0)[0].shape
     return act, w2, b2, q0, shape
 
 
@@ -541,6 +555,9 @@ def predict_for(scheme, activation, sizes, *, gain=1.0, bias_var=0.0, input_var=
     [1.414, 1.414, 1.414]
     """
     sizes = _sizes(sizes)
-    weight_var = [gain**2 * initializers.variance(scheme, (n_in, n_out), **hyper)
+    gain = _checks.real("gain", gain, positive=True)
+    if not math.isfinite(gain * gain):
+        raise ValueError(f"gain={gain!r} is too large: gain² overflows float64 (largest gain 1.3e154)")
+    weight_var = [gain * gain * initializers.variance(scheme, (n_in, n_out), **hyper)
                   for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     return predict(activation, sizes, weight_var, bias_var=bias_var, input_var=input_var)

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import _checks, optimizers
 from .mlp import LOSSES, class_labels, loss_function, targets
-from .recorder import HIST_EDGES, Recorder
+from .recorder import BYTES_PER_RECORD_PER_LAYER, HIST_EDGES, Recorder
 
 # What fit needs of a network (docs/engine.md); checked up front so that a wrong object fails clearly.
 NET_INTERFACE = ("sizes", "dtype", "activation", "layers", "layer_names", "check_input", "trace", "backward",
@@ -319,11 +319,14 @@ def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nes
     (forward only) and on (X_val, y_val) if given.
 
     Every ``record_every`` steps (and at step 0) the per-layer statistics of :class:`History` are
-    taken from that step's own forward and backward pass; a recorded step costs at most about half
-    a plain one more at the course's sizes (``benchmarks/bench_mlp.py`` measures it). Memory: all
+    taken from that step's own forward and backward pass; a recorded step costs about 1.7–2.2 times a
+    plain one at the course's sizes (width 64–128, depth 8–30, batch 64; measured by
+    ``benchmarks/bench_mlp.py --recording``), so the default ``record_every=10`` adds 7–12%. Memory: all
     arrays are allocated up front and do not depend on N; a recorded step costs 8 + 832·n_layers
     bytes (8 float64 statistics and two 48-bin float64 histograms per layer, plus the step index),
-    every step 16 bytes (loss, accuracy), every epoch 40 bytes.
+    every step 16 bytes (loss, accuracy), every epoch 40 bytes. A run whose history would exceed
+    ``_checks.MAX_BYTES`` (1 GiB) is refused before anything is allocated, with the record_every (or
+    epochs) that would fit.
 
     Divergence: if a loss, pre-activation or gradient is not finite (NaN, or an overflow to inf),
     training stops cleanly before that step's update; ``history.diverged_at`` and ``history.reason``
@@ -336,6 +339,7 @@ def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nes
     epochs = _checks.positive_int("epochs", epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
     record_every = _checks.positive_int("record_every", record_every)
+    _check_history_size(len(train), epochs, batch_size, record_every, len(net.layers))
     gen = _checks.generator(rng)
     step = TrainingStep(net, loss=loss, optimizer=optimizer, lr=lr, momentum=momentum, nesterov=nesterov,
                         betas=betas, eps=eps)
@@ -369,3 +373,31 @@ def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nes
                   momentum=getattr(step.optimizer, "momentum", 0.0), nesterov=bool(nesterov), loss=loss,
                   record_every=record_every, sizes=list(net.sizes), activation=net.activation.name)
     return log.history(net, recorder.results(), config, validation=val is not None)
+
+
+def history_nbytes(n_steps: int, epochs: int, record_every: int, n_layers: int) -> int:
+    """Bytes of the History arrays :func:`fit` allocates up front (the formula of its docstring, plus
+    the histogram edges): an upper bound of ``History.nbytes``."""
+    n_records = -(-n_steps // record_every)
+    return (16 * n_steps + 40 * epochs + n_records * (8 + BYTES_PER_RECORD_PER_LAYER * n_layers)
+            + HIST_EDGES.nbytes)
+
+
+def _check_history_size(n, epochs, batch_size, record_every, n_layers):
+    """Refuse a run whose history would not fit in ``_checks.MAX_BYTES``, before allocating it."""
+    n_steps = epochs * -(-n // batch_size)
+    nbytes = history_nbytes(n_steps, epochs, record_every, n_layers)
+    if nbytes <= _checks.MAX_BYTES:
+        return
+    per_record = 8 + BYTES_PER_RECORD_PER_LAYER * n_layers
+    room = _checks.MAX_BYTES - history_nbytes(n_steps, epochs, n_steps, n_layers) + per_record
+    run = (f"epochs={epochs} x {-(-n // batch_size)} steps per epoch (batch_size={batch_size})"
+           f" = {n_steps:,} steps, record_every={record_every}")
+    if room >= per_record:  # recording less often is enough
+        advice = f"raise record_every to {-(-n_steps * per_record // room):,} or more, or lower epochs"
+    else:  # even the per-step loss and accuracy (16 bytes a step) do not fit
+        advice = (f"lower epochs to {max(1, epochs * _checks.MAX_BYTES // (2 * nbytes)):,} or fewer"
+                  " (or raise batch_size), and record less often (record_every)")
+    raise ValueError(f"this run would need a history of {_checks._size(nbytes)} ({run}), more than"
+                     f" nninit's limit of {_checks._size(_checks.MAX_BYTES)} (a 2 GB Binder or Colab kernel"
+                     f" would die): {advice}")

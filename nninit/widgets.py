@@ -33,7 +33,8 @@ from .mlp import MLP
 from .style import DPI, SLIDE_SIZE, course_style, scheme_color
 from .training import fit
 
-DEFAULTS = {"depth": 10, "width": 128, "activation": "tanh", "scheme": "xavier_normal", "gain": 1.0, "seed": 0}
+DEFAULTS = {"depth": 10, "width": 128, "activation": "tanh", "scheme": "xavier_normal", "gain": 1.0,
+            "seed": 0}
 SCHEMES = ("zeros", "uniform", "normal", "truncated_normal", "xavier_uniform", "xavier_normal",
            "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "orthogonal")
 ACTIVATIONS = ("tanh", "relu", "leaky_relu", "sigmoid", "selu", "elu", "gelu", "identity")
@@ -107,7 +108,8 @@ def check_controls(**controls) -> dict:
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise TypeError(f"width must be one of {', '.join(map(str, WIDTHS))}; got {value!r}")
             if value not in WIDTHS:
-                raise ValueError(f"width={value!r} is not on the width slider; allowed: {', '.join(map(str, WIDTHS))}")
+                raise ValueError(f"width={value!r} is not on the width slider;"
+                                 f" allowed: {', '.join(map(str, WIDTHS))}")
             checked[key] = int(value)
         elif key in ("activation", "scheme"):
             checked[key] = _checks.choice(key, value, ACTIVATIONS if key == "activation" else SCHEMES)
@@ -227,7 +229,8 @@ def _explorer_class():
         def summary(self) -> str:
             v = {k: c.value for k, c in self.controls.items()}
             return (f"nninit explorer: depth {v['depth']}, width {v['width']}, {v['activation']},"
-                    f" {v['scheme']} x gain {v['gain']:g}, seed {v['seed']} (the controls need a running kernel)")
+                    f" {v['scheme']} x gain {v['gain']:g}, seed {v['seed']}"
+                    " (the controls need a running kernel)")
 
     return Explorer
 
@@ -259,8 +262,8 @@ def explorer(**initial):
         "activation": w.Dropdown(value=values["activation"], options=ACTIVATIONS, description="activation",
                                  style=style),
         "scheme": w.Dropdown(value=values["scheme"], options=SCHEMES, description="scheme", style=style),
-        "gain": w.FloatLogSlider(value=values["gain"], base=2, min=math.log2(GAINS[0]), max=math.log2(GAINS[1]),
-                                 step=0.125, description="gain",
+        "gain": w.FloatLogSlider(value=values["gain"], base=2, min=math.log2(GAINS[0]),
+                                 max=math.log2(GAINS[1]), step=0.125, description="gain",
                                  readout_format=".3g", continuous_update=False, style=style),
         "seed": w.BoundedIntText(value=values["seed"], min=0, max=MAX_SEED, description="seed", style=style,
                                  layout=w.Layout(width="160px")),

@@ -18,7 +18,7 @@ except ImportError:  # the property tests skip (or fail under CI=true) by themse
     pass
 else:
     settings.register_profile(
-        "ci", derandomize=True, database=None, deadline=None, max_examples=25, print_blob=True,
+        "ci", derandomize=True, database=None, deadline=None, max_examples=100, print_blob=True,
         suppress_health_check=[HealthCheck.too_slow],
     )
     settings.register_profile("dev", max_examples=250, deadline=None)

@@ -4,6 +4,7 @@ Exit codes under test: 0 done, 2 bad usage or input, 1 a failure while working.
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,10 +17,11 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 REPO = Path(__file__).resolve().parent.parent
 
 
-def nninit(*args, cwd=None, timeout=300):
+def nninit(*args, cwd=None, timeout=300, env=None):
     return subprocess.run(
         [sys.executable, "-m", "nninit", *map(str, args)],
         capture_output=True, text=True, cwd=cwd or REPO, timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -36,7 +38,7 @@ def small_deck_notebook(path: Path) -> Path:
                           metadata={"slideshow": {"slide_type": "subslide"}}),
         new_code_cell("print(6 * 7)", execution_count=1,
                       outputs=[new_output("stream", name="stdout", text="42\n")],
-                      metadata={"slideshow": {"slide_type": "-"}}),
+                      metadata={}),
     ]
     nbformat.write(nb, path)
     return path
@@ -84,6 +86,82 @@ def test_a_file_that_is_no_notebook_exits_2(command, tmp_path):
                tmp_path / "out" if command == "slides" else 60, cwd=tmp_path)
     assert r.returncode == 2 and "cannot read notebook" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_course_notebooks_by_name_or_number(tmp_path):
+    """The names index.html and the README show work from any folder: 03, 3, 03_xavier_glorot."""
+    course = sorted((REPO / "notebooks").glob("*.ipynb"))
+    target = course[3]
+    number = target.stem.split("_", 1)[0]
+    for name in (number, str(int(number)), target.stem, target.name):
+        out = tmp_path / f"out-{name}"
+        r = nninit("slides", name, "--out", out, cwd=tmp_path)
+        assert r.returncode == 0, (name, r.stderr)
+        assert [p.name for p in out.glob("*.slides.html")] == [f"{target.stem}.slides.html"]
+
+
+def test_an_unknown_name_lists_the_valid_ones(tmp_path):
+    r = nninit("slides", "03_xavier", "--out", tmp_path / "out", cwd=tmp_path)
+    assert r.returncode == 2 and "notebook not found: 03_xavier" in r.stderr
+    for nb in sorted((REPO / "notebooks").glob("*.ipynb")):
+        assert nb.stem in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("out", ["", " "])
+def test_an_empty_out_is_refused(tmp_path, out):
+    nb = small_deck_notebook(tmp_path / "deck.ipynb")
+    r = nninit("slides", nb, "--out", out, cwd=tmp_path)
+    assert r.returncode == 2 and "--out is empty" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.ipynb"]
+
+
+def test_a_folder_holding_other_files_is_refused(tmp_path):
+    """The current folder, a home folder, the course folder: decks never get mixed into them."""
+    (tmp_path / "course").mkdir()
+    nb = small_deck_notebook(tmp_path / "course" / "deck.ipynb")
+    (tmp_path / "my_notes.txt").write_text("mine")
+    for out in (".", str(tmp_path), str(REPO)):
+        r = nninit("slides", nb, "--out", out, cwd=tmp_path)
+        assert r.returncode == 2 and "already holds other files" in r.stderr, (out, r.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "my_notes.txt"]
+    # an earlier run's folder is fine
+    out = tmp_path / "slides"
+    assert nninit("slides", nb, "--out", out, cwd=tmp_path).returncode == 0
+    r = nninit("slides", nb, "--out", out, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("text, reason", [
+    ('{"a": 1}', "JSON but not a Jupyter notebook"),
+    ("[1, 2]", "JSON but not a Jupyter notebook"),
+    ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}',
+     "not a valid nbformat 4 notebook"),
+    ('{"nbformat": 99, "nbformat_minor": 0, "metadata": {}, "cells": []}', "not a valid nbformat 4 notebook"),
+])
+@pytest.mark.parametrize("command", ["slides", "execute"])
+def test_json_that_is_no_notebook_exits_2_and_writes_nothing(tmp_path, command, text, reason):
+    good = small_deck_notebook(tmp_path / "01_good.ipynb")
+    bad = tmp_path / "02_bad.ipynb"
+    bad.write_text(text)
+    before = good.read_bytes()
+    extra = ["--out", tmp_path / "out"] if command == "slides" else []
+    r = nninit(command, good, bad, *extra, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "cannot read notebook" in r.stderr and "02_bad.ipynb" in r.stderr and reason in r.stderr
+    assert "Traceback" not in r.stderr
+    # every notebook is read before anything is written: no deck, no asset, the good notebook unchanged
+    assert not (tmp_path / "out").exists()
+    assert good.read_bytes() == before
+
+
+def test_pdf_without_a_browser_says_what_to_install(tmp_path):
+    nb = small_deck_notebook(tmp_path / "deck.ipynb")
+    r = nninit("slides", nb, "--pdf", "--out", tmp_path / "out", cwd=tmp_path,
+               env={"NNINIT_CHROMIUM": str(tmp_path / "no-such-browser")})
+    assert r.returncode == 1
+    assert "NNINIT_CHROMIUM" in r.stderr and "no-such-browser" in r.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_unwritable_output_folder_exits_2(tmp_path):
@@ -139,6 +217,8 @@ def test_slides_writes_deck_index_and_assets(tmp_path):
 
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="01_small.slides.html"' in index and "A small deck" in index
+    # linear navigation: the right arrow walks every slide and fragment
+    assert 'navigationMode: "linear"' in html
     for rel in ["reveal.js/dist/reveal.js", "reveal.js/dist/reveal.css", "reveal.js/dist/theme/white.css",
                 "reveal.js/plugin/notes/notes.js", "reveal.js/LICENSE", "mathjax/MathJax.js",
                 "mathjax/config/TeX-AMS-MML_HTMLorMML-full.js", "mathjax/LICENSE", "require.js",

@@ -9,7 +9,8 @@ DESIGN_NAMES = [
     "zeros", "ones", "constant", "uniform", "normal", "truncated_normal", "xavier_uniform", "xavier_normal",
     "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "orthogonal", "variance_scaling",
     "calculate_gain", "compute_fans", "get", "available", "glorot_uniform", "glorot_normal",
-    "kaiming_uniform", "kaiming_normal", "uniform_init", "normal_init", "xavier_init", "he_init", "random_init",
+    "kaiming_uniform", "kaiming_normal", "uniform_init", "normal_init", "xavier_init", "he_init",
+    "random_init",
 ]
 
 

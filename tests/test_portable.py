@@ -24,6 +24,8 @@ import pytest
 import nninit
 from nninit import theory, trials
 
+from errors import raises
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 OTHER_SEEDS = (1, 2, 3)
 
@@ -59,19 +61,18 @@ def test_band_formats_edges_with_fmt():
 
 @pytest.mark.parametrize("edges", [[], [0.4, 0.15], [0.1, 0.1]])
 def test_band_rejects_edges_that_do_not_increase(edges):
-    with pytest.raises(ValueError, match="edges must be a non-empty increasing sequence"):
-        trials.band(0.5, edges)
+    message = raises(ValueError, lambda: trials.band(0.5, edges), "edges")
+    assert "edges must be a non-empty increasing sequence" in message
 
 
 @pytest.mark.parametrize("values", [[], float("nan"), [0.5, float("inf")]])
 def test_band_rejects_values_that_are_not_finite_numbers(values):
-    with pytest.raises(ValueError, match="values must be finite numbers"):
-        trials.band(values, [0.5])
+    assert "values must be finite numbers" in raises(ValueError, lambda: trials.band(values, [0.5]), "values")
 
 
 def test_split_rejects_an_unknown_task():
-    with pytest.raises(ValueError, match=r"name must be one of \['digits', 'spirals'\], got 'moons'"):
-        trials.split("moons")
+    message = raises(ValueError, lambda: trials.split("moons"), "name")
+    assert "name must be one of ['digits', 'spirals'], got 'moons'" in message
 
 
 # ---------------------------------------------------------------------------------------------

@@ -79,7 +79,8 @@ def schemes(draw):
     fn = I._lookup(name).__name__
     hyper = {}
     if fn == "constant":
-        hyper["value"] = draw(st.one_of(st.just(0.0), positive(1e-3, 1e3).map(lambda v: v * draw(st.sampled_from([1, -1])))))
+        signed = positive(1e-3, 1e3).map(lambda v: v * draw(st.sampled_from([1, -1])))
+        hyper["value"] = draw(st.one_of(st.just(0.0), signed))
     elif fn == "uniform":
         half = draw(positive(1e-3, 1e3))
         centre = draw(st.floats(-10, 10)) * half
@@ -209,7 +210,8 @@ def bad_initializer_calls(draw):
                   "he_uniform": ["a"], "he_normal": ["a"]}[fn.__name__]
         arg = draw(st.sampled_from(params))
         if kind == "hyper":
-            hyper[arg] = draw(st.sampled_from(BAD_REALS + ([-1.0, 0.0] if arg in ("std", "bound", "scale", "gain") else [])))
+            not_positive = [-1.0, 0.0] if arg in ("std", "bound", "scale", "gain") else []
+            hyper[arg] = draw(st.sampled_from(BAD_REALS + not_positive))
             if arg == "a" and isinstance(hyper["a"], float) and math.isfinite(hyper["a"]):
                 hyper["nonlinearity"] = "relu"
             exc = (ValueError, TypeError)
@@ -237,7 +239,7 @@ def bad_initializer_calls(draw):
 
 
 @given(case=bad_initializer_calls())
-@settings(max_examples=60)
+@settings(max_examples=150)
 def test_invalid_initializer_calls_name_the_argument(case):
     call, exc, arg = case
     raises(exc, call, arg)
@@ -248,7 +250,8 @@ def test_invalid_initializer_calls_name_the_argument(case):
 ARTICLE_NAMES = {"n", "m", "r", "mu", "sigma", "epsilon", "input_size", "output_size", "rng"}
 
 
-@given(n=st.integers(1, 90), m=st.integers(1, 90), r=positive(1e-3, 1e3), rel_mu=st.floats(-10, 10), rng=seeds(),
+@given(n=st.integers(1, 90), m=st.integers(1, 90), r=positive(1e-3, 1e3), rel_mu=st.floats(-10, 10),
+       rng=seeds(),
        which=st.sampled_from(["uniform_init", "normal_init", "xavier_init", "he_init", "random_init"]))
 def test_article_functions_honour_their_contract(n, m, r, rel_mu, rng, which):
     f = getattr(nninit, which)
@@ -260,7 +263,8 @@ def test_article_functions_honour_their_contract(n, m, r, rel_mu, rng, which):
     if which in ("uniform_init", "random_init"):
         assert np.all(np.abs(W) <= r)
     var, mean = {"uniform_init": (r * r / 3, 0.0), "random_init": (r * r / 3, 0.0),
-                 "normal_init": (r * r, rel_mu * r), "xavier_init": (1 / (n + m), 0.0), "he_init": (2 / n, 0.0)}[which]
+                 "normal_init": (r * r, rel_mu * r), "xavier_init": (1 / (n + m), 0.0),
+                 "he_init": (2 / n, 0.0)}[which]
     if W.size >= 500:
         assert abs(variance_z(W, var)) < 6
         assert abs(W.mean() - mean) < 6 * math.sqrt(var / W.size) + 1e-12 * abs(mean)
@@ -289,7 +293,7 @@ def bad_article_calls(draw):
 
 
 @given(case=bad_article_calls())
-@settings(max_examples=60)
+@settings(max_examples=150)
 def test_article_errors_use_the_articles_own_names(case):
     call, arg = case
     message = raises((ValueError, TypeError), call, arg)
@@ -300,8 +304,9 @@ def test_article_errors_use_the_articles_own_names(case):
 # ------------------------------------------------------------------ data
 
 
-@given(name=st.sampled_from(["spirals", "moons", "circles"]), n=st.integers(1, 400), classes=st.integers(1, 6),
-       noise=st.floats(0.0, 2.0), factor=st.floats(0.01, 0.99), seed=st.integers(0, 2**32))
+@given(name=st.sampled_from(["spirals", "moons", "circles"]), n=st.integers(1, 400),
+       classes=st.integers(1, 6), noise=st.floats(0.0, 2.0), factor=st.floats(0.01, 0.99),
+       seed=st.integers(0, 2**32))
 def test_generated_data_honour_their_contract(name, n, classes, noise, factor, seed):
     kwargs = {"n": n, "noise": noise, "rng": seed}
     k = 2
@@ -343,7 +348,8 @@ def test_standardize_is_exact_and_finite_at_any_scale(rows, cols, log_scale, dty
     assert np.all(z[:, ~varying] == 0)
 
 
-@given(n=st.integers(2, 200), n_classes=st.integers(1, 5), fraction=st.floats(0.01, 0.99), seed=st.integers(0, 2**32))
+@given(n=st.integers(2, 200), n_classes=st.integers(1, 5), fraction=st.floats(0.01, 0.99),
+       seed=st.integers(0, 2**32))
 def test_split_is_a_stratified_partition(n, n_classes, fraction, seed):
     y = np.random.default_rng(seed).integers(0, n_classes, n)
     X = np.arange(n)[:, None] * np.ones((1, 3))
@@ -381,7 +387,8 @@ def bad_data_calls(draw):
         other = draw(st.sampled_from([np.array([[1e308, 0.0]]), np.ones((2, 3)), np.array([[np.inf, 0.0]])]))
         return Call(data.standardize, np.array([[0.0, 1.0], [1.0, 2.0]]), other), "others[0]"
     fraction = draw(st.sampled_from([0.0, 1.0, float("nan"), "0.2", -0.1]))
-    return Call(data.train_test_split, np.ones((10, 2)), np.arange(10) % 2, test_fraction=fraction), "test_fraction"
+    call = Call(data.train_test_split, np.ones((10, 2)), np.arange(10) % 2, test_fraction=fraction)
+    return call, "test_fraction"
 
 
 @given(case=bad_data_calls())
@@ -395,18 +402,21 @@ def test_invalid_data_calls_name_the_argument(case):
 
 
 @given(depth=st.integers(1, 3), width=st.sampled_from([16, 32]),
-       activation=st.sampled_from(["tanh", "relu", "leaky_relu", "sigmoid", "selu", "elu", "gelu", "identity"]),
-       scheme=st.sampled_from(["zeros", "uniform", "normal", "truncated_normal", "xavier_uniform", "xavier_normal",
-                               "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "orthogonal"]),
+       activation=st.sampled_from(["tanh", "relu", "leaky_relu", "sigmoid", "selu", "elu", "gelu",
+                                   "identity"]),
+       scheme=st.sampled_from(["zeros", "uniform", "normal", "truncated_normal", "xavier_uniform",
+                               "xavier_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+                               "orthogonal"]),
        gain=st.floats(0.25, 4.0), seed=st.integers(0, 9999))
-@settings(max_examples=6)
+@settings(max_examples=12)
 def test_explore_draws_any_valid_state(depth, width, activation, scheme, gain, seed):
     import matplotlib
 
     matplotlib.use("Agg")
     from nninit import widgets
 
-    fig = widgets.explore(depth=depth, width=width, activation=activation, scheme=scheme, gain=gain, seed=seed)
+    fig = widgets.explore(depth=depth, width=width, activation=activation, scheme=scheme, gain=gain,
+                          seed=seed)
     dist, fwd, bwd = fig.get_axes()
     assert len(fwd.get_lines()[0].get_ydata()) == depth
     assert fig.get_suptitle().startswith(f"{depth} × {width} {activation}, {scheme}")
@@ -416,7 +426,8 @@ def test_explore_draws_any_valid_state(depth, width, activation, scheme, gain, s
 def bad_controls(draw):
     from nninit import widgets
 
-    key = draw(st.sampled_from(["depth", "width", "activation", "scheme", "gain", "seed", "train_steps", "unknown"]))
+    key = draw(st.sampled_from(["depth", "width", "activation", "scheme", "gain", "seed", "train_steps",
+                                "unknown"]))
     bad = {
         "depth": [0, -1, 2.7, widgets.MAX_DEPTH + 1, "3", True],
         "width": [100, 0, 16.0, "32", 512],
@@ -433,7 +444,7 @@ def bad_controls(draw):
 
 
 @given(case=bad_controls())
-@settings(max_examples=60)
+@settings(max_examples=150)
 def test_explore_refuses_what_its_controls_cannot_show(case):
     from nninit import widgets
 

@@ -54,7 +54,11 @@ def test_without_normalisation_the_stream_variance_doubles_per_block():
 
 
 def test_with_layernorm_the_stream_variance_grows_linearly():
-    """q_B = q_0 + B·v with v = σ_w²·E[relu(z)²] = 1 (a norm before every φ), for B = 10 and 40."""
+    """q_B = q_0 + B·v with v = σ_w²·E[relu(z)²] = 1 (a norm before every φ), for B = 10 and 40.
+
+    At width 128 each block adds about 4 % more than v (measured: +3.9 % at width 128, +1.9 % at 512,
+    a finite-width effect), so log(q_B / (q_0 + B)) may sit 0.04 above 0: the allowance is 0.06 on
+    top of 4 standard errors over the seeds."""
     X = np.random.default_rng(0).standard_normal((64, 32))
     for B in (10, 40):
         logs = []
@@ -62,7 +66,7 @@ def test_with_layernorm_the_stream_variance_grows_linearly():
             net = ResidualMLP(32, 128, 10, B, norm="layer", rng=seed, dtype=np.float64)
             q = np.array([np.mean(a ** 2) for a in net.probe(X).act])[net.stream_sites]
             logs.append(math.log(q[-1] / (q[0] + B)))       # 0 when q_B = q_0 + B
-        ok, info = within(np.array(logs), 0.0, extra=0.03)
+        ok, info = within(np.array(logs), 0.0, extra=0.06)
         assert ok, (B, info)
 
 
