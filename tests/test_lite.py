@@ -220,11 +220,13 @@ _KERNEL_IDLE_JS = (
     " return !!(w && w.content && w.content.widgets && w.content.widgets.length > 0"
     " && w.sessionContext.session && w.sessionContext.session.kernel"
     " && w.sessionContext.session.kernel.status === 'idle'); }")
+# Done when the kernel is idle and every code cell has run, or one raised (run-all stops there).
 _ALL_RUN_JS = (
     "() => { const w = window.jupyterapp.shell.currentWidget;"
-    " return w.content.widgets.filter(c => c.model.type === 'code')"
-    ".every(c => c.model.executionCount !== null)"
-    " && w.sessionContext.session.kernel.status === 'idle'; }")
+    " const code = w.content.widgets.filter(c => c.model.type === 'code');"
+    " return w.sessionContext.session.kernel.status === 'idle'"
+    " && (code.every(c => c.model.executionCount !== null)"
+    " || code.some(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'))); }")
 _OUTPUTS_JS = ("() => window.jupyterapp.shell.currentWidget.content.widgets"
                ".filter(c => c.model.type === 'code').map(c => c.model.outputs.toJSON())")
 _FIGURES_JS = ("() => [...document.querySelectorAll('.jp-OutputArea-output img')]"
