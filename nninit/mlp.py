@@ -344,7 +344,7 @@ class MLP:
                 f" sizes={self.sizes}; got shape {X.shape}"
             )
         _checks.allocation(arg, (X.shape[0], max(self.sizes)), self.dtype,
-                           given=f"an array of shape {X.shape}", what="a layer's activations for it")
+                           given=X.shape, what="one layer's activations")
         return _checks.finite_in(arg, X, self.dtype)
 
     def trace(self, X, *, out: Trace | None = None) -> Trace:

@@ -10,8 +10,9 @@
    alone with its assets/ opens, and `python -m nninit slides --pdf` prints one page per slide.
 2. The explorer notebook (a copy of notebooks/06_interactive_explorer.ipynb) live in a JupyterLab
    that the test starts on 127.0.0.1 with a token: run all cells, move a slider, see the figure
-   change; then present it with jupyterlab-slideshow on the explorer's slide, move a slider, see the
-   figure change, and move on with Space.
+   change; then present it with jupyterlab-slideshow: Space alone walks the deck from the first cell
+   to the last and every screen fits 1280x720; on the explorer's slide a slider move redraws the
+   figure, the figure's code is hidden, and Space moves on.
 
 Screenshots go to build/screenshots/. Without chromium or playwright these tests are skipped with a
 message naming what to install, and fail when CI=true.
@@ -677,6 +678,53 @@ def _start_deck(page):
     page.wait_for_selector("body[data-jp-deck-mode='presenting']", state="attached")
     cell.wait_for(state="visible")
     return cell
+
+
+_LIVE_SCREEN_JS = """() => {
+  const nb = window.jupyterapp.shell.currentWidget.content;
+  let top = Infinity, bottom = 0, right = 0;
+  for (const c of document.querySelectorAll('.jp-Cell.jp-deck-mod-onscreen')) {
+    const r = c.getBoundingClientRect();
+    if (!r.height) continue;
+    top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom); right = Math.max(right, r.right);
+  }
+  return {index: nb.activeCellIndex, top, bottom, right};
+}"""
+
+
+def test_live_deck_space_walks_the_explorer_and_every_screen_fits(lab_page):
+    """From the first cell, Space alone walks the live deck to the notebook's last shown cell, and at
+    1280x720 no screen's cells run past the bottom or right edge."""
+    page = lab_page.page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0; }")
+        page.evaluate("() => window.jupyterapp.commands.execute('deck:start')")
+        page.wait_for_selector("body[data-jp-deck-mode='presenting']", state="attached")
+        nb = nbformat.read(EXPLORER, as_version=4)
+        last = max(i for i, c in enumerate(nb.cells)
+                   if c.metadata.get("slideshow", {}).get("slide_type") not in ("skip", "notes"))
+        faults, visited = [], []
+        for _ in range(2 * len(nb.cells)):
+            state = page.evaluate(_LIVE_SCREEN_JS)
+            visited.append(state["index"])
+            if state["bottom"] > 720 + SLACK_PX or state["right"] > 1280 + SLACK_PX:
+                faults.append(f"cell {state['index']}: screen ends at {state['bottom']:.0f} px down, "
+                              f"{state['right']:.0f} px across")
+            if state["index"] >= last:
+                break
+            page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCell.node.focus()")
+            page.keyboard.press("Space")
+            page.wait_for_function(
+                "i => window.jupyterapp.shell.currentWidget.content.activeCellIndex !== i",
+                arg=state["index"])
+        print(f"\nlive deck of {EXPLORER.name}: {len(visited)} screens with Space, {len(faults)} too large")
+        assert visited[-1] >= last, f"Space stopped at cell {visited[-1]}, before the last shown cell {last}"
+        assert visited == sorted(visited), "Space went back"
+        assert not faults, "\n".join(faults)
+    finally:
+        page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
+        page.set_viewport_size({"width": 1400, "height": 900})
 
 
 def test_live_deck_shows_the_explorer_live_and_space_moves_on(lab_page):
