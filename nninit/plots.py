@@ -293,7 +293,7 @@ def layer_histograms(probe, kinds=("act", "grad_act"), *, layers=None, activatio
             compact_ticks(ax, "x", nbins=3)
             ax.set_title(probe.layer_names[i], fontsize=14)
             caption = "\n".join(stats_lines(_unit_stats(probe, kind, i, act), zero_share))
-            ax.set_xlabel(caption, fontsize=12, color="#333333")
+            ax.set_xlabel(caption, color="#333333")
         axes[0].set_ylabel("% of values")
         row.suptitle(f"{KINDS[kind]}: one x-axis for the whole row", fontsize=15)
     fig.suptitle(title or _default_title(probe, act))
@@ -360,7 +360,7 @@ def layer_densities(probe, kinds="act", *, layers=None, activation=None, bins=No
         ax_k.set_xlabel(KINDS[kind])
         ax_k.set_ylabel("% of values per bin" + (" (zeros not drawn)" if zeros_left_out else ""))
         if legend:
-            ax_k.legend(fontsize=12, loc="upper right", handlelength=1.2, labelspacing=0.25)
+            ax_k.legend(loc="upper right", handlelength=1.2, labelspacing=0.25)
     _title(fig, axes[0], own, title, _default_title(probe, act))
     return fig
 
@@ -441,7 +441,7 @@ def std_vs_depth(probes, *, kind="pre", predictions=None, show_mean=False, ax=No
         handles += [Line2D([], [], color="#555555", lw=1.2, marker="o", ms=6, label="measured"),
                     Line2D([], [], color="#555555", **_THEORY_LINE, label="theory (mean field)")]
     if legend:
-        _legend(axes[0], handles, loc="best", fontsize=12)
+        _legend(axes[0], handles, loc="best")
     if show_mean:
         _depth_axis(axes[1], depth_max, f"mean of {SYMBOLS[kind]}")
         _mean_axis_spans_std(axes[0], axes[1])
@@ -490,7 +490,7 @@ def seed_spread(ax, runs, *, band=None, band_label=None, factor=3.0) -> None:
                  scheme_color(band_label) if band_label else "#777777")
         ax.fill_between(depth, band / factor, band * factor, color=color, alpha=0.12, lw=0)
         ax.text(depth[-1], band[-1] * factor * 0.85, f"{band_label or 'the'} prediction ×/÷ {factor:g}",
-                ha="right", fontsize=13, color=color)
+                ha="right", color=color)
 
 
 def _mean_axis_spans_std(std_ax, mean_ax) -> None:
@@ -566,7 +566,7 @@ def histogram_heatmap(history, kind="act", *, layers=None, max_layers=4, fig=Non
     # moves down the axis instead of being re-zoomed to look like the others
     axes[0, 0].set_ylim(*_occupied_range(hist[:, idx, 1:].max(axis=1), log_edges[1:]))
     fig.colorbar(mesh, ax=axes[0, :].tolist(), label="share of values (log scale)", fraction=0.04, pad=0.01)
-    fig.legend(handles=axes[1, 0].get_lines(), loc="outside lower center", ncols=3, fontsize=12,
+    fig.legend(handles=axes[1, 0].get_lines(), loc="outside lower center", ncols=3,
                handlelength=1.5)
     what = "activations" if kind == "act" else "gradients dL/da"
     fig.suptitle(title or f"how the {what} are distributed over training")
@@ -695,13 +695,13 @@ def training_curves(histories, *, smooth=None, fig=None, title=None) -> Figure:
     ax_acc.set_ylim(0, 100)
     notes = "\n".join(n for n in notes if n)
     if len(histories) <= 4:
-        _legend(ax_loss, fontsize=12)
+        _legend(ax_loss)
         if notes:  # under everything; constrained layout makes room for a supxlabel
-            fig.supxlabel(notes, fontsize=12, color="#333333")
+            fig.supxlabel(notes, color="#333333")
     else:  # many runs: one legend under both panels (not over the curves, not squeezing them),
         # with the notes as its title
-        fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center", fontsize=12,
-                   ncol=-(-len(histories) // 2), title=notes or None, title_fontsize=12)
+        fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center",
+                   ncol=-(-len(histories) // 2), title=notes or None)
     fig.suptitle(title or "training under each scheme")
     return fig
 
@@ -742,7 +742,7 @@ def update_ratios(history, *, layers=None, reference=1e-3, ax=None, title=None) 
         ax.set_xlim(steps[0], max(steps[-1], steps[0] + 1))
     ax.set_xlabel("training step")
     ax.set_ylabel("log10( std(ΔW) / std(W) )")
-    _legend(ax, fontsize=12, loc="best", ncols=2 if len(idx) > 4 else 1)
+    _legend(ax, loc="best", ncols=2 if len(idx) > 4 else 1)
     _title(fig, ax, own, title, "update:data ratio per layer")
     return fig
 
@@ -879,7 +879,7 @@ def gain_sweep(gains, results, *, theory_gain=None, ylabel=None, logy=None, ax=N
     ax.set_xlabel("gain (weights multiplied by it)")
     default = "std of the last hidden layer's pre-activations" if any_probe else "final accuracy (%)"
     ax.set_ylabel(ylabel or default)
-    _legend(ax, fontsize=12, loc="best")
+    _legend(ax, loc="best")
     _title(fig, ax, own, title, "how the result depends on the gain")
     return fig
 

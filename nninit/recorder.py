@@ -7,11 +7,12 @@ written once, in :class:`nninit.training.History`.
 Speed. The recorder touches each value a few times and calls numpy a few times per record, not a
 dozen times per layer: every layer's activations and gradients are copied side by side into one
 buffer (N, 2·Σ n_l), and the means, stds, saturated shares and histograms of all layers come from a
-handful of passes over it. At the course's sizes (width 64–128, depth 8–30, batch 64) a recorded
-step costs 1.7–2.2 times a plain one (``benchmarks/bench_mlp.py --recording``), down from 2–3 times;
-the aim is 1.5. What is left is mostly the histograms' counting (``np.bincount``, about 1.3 ns a
-value, some 40% of a plain step at width 64) and two or three small numpy calls per layer for the
-weight statistics.
+handful of passes over it; for ReLU the dead units come from the column sums the means already take.
+At the course's sizes (width 64–128, depth 8–30, batch 64) a recorded step costs 1.65–2.2 times a
+plain one (``benchmarks/bench_mlp.py --recording --cpu-time``, a busy machine; +65% at 128×30, +110%
+to +117% at width 64); the aim is 1.5. What is left is mostly the histograms (a table lookup and an
+``np.bincount``, about 1 ns a value each: some 40% of a plain step at width 64) and two or three small
+numpy calls per layer for the weight statistics.
 
 Histograms of |values| have 4 log-spaced bins per decade from 1e-8 to 1e4 (48 bins), so that both a
 collapse towards 0 and an explosion show. A value's bin is read from a table indexed by the top 16
@@ -31,6 +32,8 @@ import math
 import sys
 
 import numpy as np
+
+from . import activations
 
 HIST_LOW, HIST_HIGH, HIST_PER_DECADE = -8, 4, 4
 N_BINS = (HIST_HIGH - HIST_LOW) * HIST_PER_DECADE
@@ -84,11 +87,16 @@ def abs_histogram(x) -> np.ndarray:
     return np.bincount(_bins(x).ravel(), minlength=N_BINS) / x.size
 
 
+def _sum_of_squares(x: np.ndarray) -> float:
+    """Σx² over all entries of ``x`` (one BLAS dot, in x's dtype)."""
+    flat = x.ravel()
+    return float(np.dot(flat, flat))
+
+
 def _std(x: np.ndarray) -> float:
     """The std of all entries of ``x``, from Σx and Σx² (two fast passes, in x's dtype)."""
-    flat = x.ravel()
-    mean = float(flat.sum()) / flat.size
-    return math.sqrt(max(float(np.dot(flat, flat)) / flat.size - mean * mean, 0.0))
+    mean = float(x.sum()) / x.size
+    return math.sqrt(max(_sum_of_squares(x) / x.size - mean * mean, 0.0))
 
 
 class Recorder:
@@ -107,13 +115,16 @@ class Recorder:
         self.stats = {name: np.full((n_records, L), np.nan) for name in STATS}
         self.hist = {kind: np.zeros((n_records, L, N_BINS)) for kind in ("act", "grad_act")}
         self.n = 0
-        self._w_std = None
+        self._w_std = [math.nan] * L                # std(W_l) at the last record
         # hidden layers whose act is not φ(pre) get no saturated or dead share (optional
         # net.phi_layers, docs/engine.md: a residual net's stream sites, for one)
         phi = set(getattr(net, "phi_layers", range(L - 1)))
         self._no_phi = [l for l in range(L - 1) if l not in phi]
         self._values = _SideBySide()                # a_1..a_L, then dL/da_1..dL/da_L
         self._pre = _SideBySide()                   # s_1..s_{L-1}, for dead units
+        # ReLU: a = max(s, 0) >= 0, so a unit is dead (s <= 0 on the whole batch) exactly when its
+        # column of a sums to 0, a sum the means already take: no pass over s needed
+        self._dead_from_act_sums = net.activation.fn is activations.get("relu").fn
 
     def record(self, step: int, trace, grads) -> None:
         """Statistics of this step's activations and gradients (before its update).
@@ -125,7 +136,8 @@ class Recorder:
         self.steps[r] = step
         both = self._values.copy_in(list(trace.act) + list(grads.grad_act))
         starts, counts = self._values.starts[:-1], self._values.counts
-        means = np.add.reduceat(both.sum(axis=0), starts, dtype=np.float64) / counts
+        column_sums = both.sum(axis=0)
+        means = np.add.reduceat(column_sums, starts, dtype=np.float64) / counts
         squares = np.add.reduceat(np.einsum("ij,ij->j", both, both), starts, dtype=np.float64) / counts
         stds = np.sqrt(np.maximum(squares - means * means, 0.0))
         s["act_mean"][r], s["grad_act_mean"][r] = means[:L], means[L:]
@@ -138,16 +150,18 @@ class Recorder:
             per_layer = np.add.reduceat(flat_tail, starts[: L - 1], dtype=np.float64)
             s["saturated"][r, hidden] = per_layer / counts[hidden]
         if self.activation.rectifier and L > 1:
-            dead = self.activation.dead_units(self._pre.copy_in(trace.pre[:-1]))
-            per_layer = np.add.reduceat(dead, self._pre.starts[:-1], dtype=np.float64)
-            s["dead"][r, hidden] = per_layer / np.diff(self._pre.starts)
+            if self._dead_from_act_sums:
+                dead, unit_starts = column_sums[: starts[L - 1]] == 0, starts[:L]
+            else:
+                dead = self.activation.dead_units(self._pre.copy_in(trace.pre[:-1]))
+                unit_starts = self._pre.starts
+            per_layer = np.add.reduceat(dead, unit_starts[:-1], dtype=np.float64)
+            s["dead"][r, hidden] = per_layer / np.diff(unit_starts)
         s["saturated"][r, self._no_phi] = s["dead"][r, self._no_phi] = np.nan
-        for l in range(L):
-            gW = grads.params(l).get("W")
-            if gW is not None:
-                flat = gW.ravel()
-                s["grad_W_norm"][r, l] = math.sqrt(float(np.dot(flat, flat)))
-        self._w_std = [_std(p["W"]) if "W" in p else math.nan for p in self.params]
+        for l, p in enumerate(self.params):
+            if "W" in p:
+                s["grad_W_norm"][r, l] = math.sqrt(_sum_of_squares(grads.params(l)["W"]))
+                self._w_std[l] = _std(p["W"])
 
     def record_update(self, deltas: list[dict]) -> None:
         """std(ΔW)/std(W) for the update that followed the last record (inf if W was constant and

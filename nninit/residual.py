@@ -273,13 +273,17 @@ class ResidualMLP:
             self._update_stats = keep
 
     def forward(self, X) -> np.ndarray:
-        """The logits (N, n_out) in evaluation mode (BatchNorm uses its running statistics)."""
-        return self._pass(X, training=False, update=False).output
+        """The logits (N, n_out) in evaluation mode (BatchNorm uses its running statistics).
+
+        An overflow inside the network gives inf/NaN logits without a warning, as in
+        :meth:`nninit.MLP.forward`; :meth:`predict` refuses to label them.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self._pass(X, training=False, update=False).output
 
     __call__ = forward
 
-    def predict(self, X) -> np.ndarray:
-        return np.argmax(self.forward(X), axis=1)
+    predict = mlp.MLP.predict   # labels (N,); refuses rows whose logits overflowed
 
     # ---------------------------------------------------------------- backward
 

@@ -216,3 +216,12 @@ def test_fit_of_an_mlp_records_the_w_update():
     assert h.update_ratio[0, 0] == pytest.approx(dW.std() / W0.std(), rel=1e-5)
 
 
+
+
+def test_predict_refuses_rows_whose_logits_overflowed():
+    # float32 weights of 1e30 overflow the stream to inf within two blocks: such rows have no largest
+    # logit, and argmax would silently call them class 0
+    net = ResidualMLP(2, 8, 3, n_blocks=2, alpha=1.0, rng=0)
+    for layer in net.layers:
+        layer.W[...] = 1e30
+    raises(ValueError, lambda: net.predict(np.ones((4, 2), dtype=np.float32)), "X", given="not finite")

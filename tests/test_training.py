@@ -239,6 +239,14 @@ def test_dead_and_saturated_units_are_counted():
     net.layers[0].b[:3] = -1.0                                         # 3 of 10 units: s = −1 always
     h = fit(net, X, y, epochs=1, batch_size=50, lr=0.01, rng=0)
     assert h.dead[0, 0] == pytest.approx(0.3)
+    # s = 0 exactly is dead too (s <= 0), both where the recorder reads ReLU's column sums of a and
+    # where it reads s (leaky ReLU): 2 units with s = −1, 2 with s = 0, of 10
+    for activation in ("relu", "leaky_relu"):
+        net = MLP([4, 10, 3], activation=activation, rng=0, dtype=np.float64)
+        net.layers[0].W[:, :4] = 0.0
+        net.layers[0].b[:4] = [-1.0, -1.0, 0.0, 0.0]
+        h = fit(net, X, y, epochs=1, batch_size=50, lr=0.01, rng=0)
+        assert h.dead[0, 0] == pytest.approx(0.4)
     tanh_net = MLP([4, 10, 3], activation="tanh", init=nninit.get("normal", std=100.0), rng=0)
     h = fit(tanh_net, X, y, epochs=1, batch_size=50, lr=1e-6, rng=0)
     assert h.saturated[0, 0] > 0.95                                    # |tanh| > 0.97 nearly everywhere
