@@ -1,6 +1,6 @@
 """Small, offline data sets for the course, and the two preprocessing steps it needs.
 
-Generated 2-D problems (float64 X of shape (n, 2), int64 labels y of shape (n,), n the total number
+Generated 2-D problems (float64 X of shape (n, 2), intp labels y of shape (n,), n the total number
 of points, classes balanced — sizes differ by at most one when n is not a multiple of the number of
 classes — and the rows shuffled, so that any slice holds every class):
 
@@ -12,7 +12,10 @@ Each takes ``rng``: None, an int seed or a ``numpy.random.Generator`` (the same 
 the same data).
 
 :func:`digits` returns the 8×8 handwritten digits that ship with the package (no download):
-1,797 images, X float64 of shape (1797, 64) with pixel counts 0..16, y int64 digits 0..9.
+1,797 images, X float64 of shape (1797, 64) with pixel counts 0..16, y intp digits 0..9.
+
+Labels are ``np.intp``, numpy's index type: int64 on a 64-bit machine, int32 in the browser edition
+(Pyodide is 32-bit), where ``np.bincount`` and indexing refuse int64.
 
 Source and licence of the digits: this is the test set ("optdigits.tes") of the *Optical
 Recognition of Handwritten Digits* data set, E. Alpaydin and C. Kaynak, Department of Computer
@@ -68,7 +71,7 @@ def _check_noise(noise, reach: float) -> float:
 
 def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
     order = rng.permutation(len(y))
-    return np.ascontiguousarray(X[order], dtype=np.float64), y[order].astype(np.int64)
+    return np.ascontiguousarray(X[order], dtype=np.float64), y[order].astype(np.intp)
 
 
 def spirals(n: int = 300, classes: int = 3, noise: float = 0.2, rng=None):
@@ -76,7 +79,7 @@ def spirals(n: int = 300, classes: int = 3, noise: float = 0.2, rng=None):
 
     Arm k has its points at radius r evenly spaced in [0, 1] and angle θ = 4k + 4r + N(0, noise²)
     (radians), at (r sin θ, r cos θ); ``noise`` blurs the angle. Returns (X (n, 2) float64,
-    y (n,) int64 in 0..classes-1).
+    y (n,) intp in 0..classes-1).
     """
     classes = _checks.positive_int("classes", classes)
     n = _check_n(n, classes)
@@ -99,7 +102,7 @@ def moons(n: int = 300, noise: float = 0.1, rng=None):
     """Two interleaving half circles of radius 1 (class 0 on top, class 1 shifted by (1, −0.5)).
 
     Points are evenly spaced along each arc, then N(0, noise²) is added to both coordinates.
-    Returns (X (n, 2) float64, y (n,) int64 in {0, 1}).
+    Returns (X (n, 2) float64, y (n,) intp in {0, 1}).
     """
     n = _check_n(n, 2)
     noise = _check_noise(noise, 2.0)
@@ -117,7 +120,7 @@ def circles(n: int = 300, noise: float = 0.05, factor: float = 0.5, rng=None):
     """A circle of radius ``factor`` (class 1) inside a circle of radius 1 (class 0).
 
     Points are evenly spaced in angle on each circle, then N(0, noise²) is added to both
-    coordinates. ``factor`` must lie in (0, 1). Returns (X (n, 2) float64, y (n,) int64 in {0, 1}).
+    coordinates. ``factor`` must lie in (0, 1). Returns (X (n, 2) float64, y (n,) intp in {0, 1}).
     """
     n = _check_n(n, 2)
     noise = _check_noise(noise, 1.0)
@@ -139,7 +142,7 @@ _DIGITS: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def digits():
-    """The 8×8 handwritten digits shipped with nninit: (X (1797, 64) float64 in 0..16, y (1797,) int64).
+    """The 8×8 handwritten digits shipped with nninit: (X (1797, 64) float64 in 0..16, y (1797,) intp).
 
     Row i of X is image i read row by row (``X[i].reshape(8, 8)`` shows it). Classes 0..9 have
     178, 182, 177, 183, 181, 182, 181, 179, 174, 180 images. The file is read on the first call and
@@ -152,7 +155,7 @@ def digits():
         with resources.files(__package__).joinpath("digits.npz").open("rb") as fh, np.load(fh) as z:
             _DIGITS = (z["X"].copy(), z["y"].copy())
     X, y = _DIGITS
-    return X.astype(np.float64), y.astype(np.int64)
+    return X.astype(np.float64), y.astype(np.intp)
 
 
 def _array(arg: str, X) -> np.ndarray:

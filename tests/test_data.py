@@ -19,7 +19,7 @@ def test_generated_shapes_dtypes_and_balance(name):
     X, y = GENERATORS[name](rng=0)
     k = N_CLASSES[name]
     assert X.shape == (300, 2) and X.dtype == np.float64 and X.flags.c_contiguous
-    assert y.shape == (300,) and y.dtype == np.int64
+    assert y.shape == (300,) and y.dtype == np.intp
     assert np.bincount(y, minlength=k).tolist() == [300 // k] * k
     assert np.isfinite(X).all()
     # shuffled: the first 30 rows already hold every class
@@ -80,7 +80,7 @@ def test_noise_has_the_stated_std():
 def test_digits_counts_values_and_types():
     X, y = data.digits()
     assert X.shape == (1797, 64) and X.dtype == np.float64
-    assert y.shape == (1797,) and y.dtype == np.int64
+    assert y.shape == (1797,) and y.dtype == np.intp
     # the UCI test set's class distribution (optdigits.names)
     assert np.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
     assert X.min() == 0.0 and X.max() == 16.0

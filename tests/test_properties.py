@@ -318,7 +318,7 @@ def test_generated_data_honour_their_contract(name, n, classes, noise, factor, s
         raises(ValueError, lambda: getattr(data, name)(**kwargs), "n")
         return
     X, y = getattr(data, name)(**kwargs)
-    assert X.shape == (n, 2) and X.dtype == np.float64 and y.shape == (n,) and y.dtype == np.int64
+    assert X.shape == (n, 2) and X.dtype == np.float64 and y.shape == (n,) and y.dtype == np.intp
     assert np.all(np.isfinite(X))
     counts = np.bincount(y, minlength=k)
     assert len(counts) == k and counts.max() - counts.min() <= 1
