@@ -155,12 +155,38 @@ def stable_widget_ids(nb, name: str) -> int:
     return len(ids)
 
 
+def merge_streams(nb) -> None:
+    """Join each cell's consecutive stream outputs of one name (stdout, stderr) into one, in place.
+
+    How a cell's prints arrive in chunks depends on the machine's load; the text does not, and the
+    stored file should not either (nbval joins the chunks the same way).
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("stream", text="a\\n"),
+    ...                                           nbformat.v4.new_output("stream", text="b\\n")])
+    >>> nb = nbformat.v4.new_notebook(cells=[cell]); merge_streams(nb)
+    >>> [out.text for out in nb.cells[0].outputs]
+    ['a\\nb\\n']
+    """
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (out.output_type == "stream" and last is not None and last.output_type == "stream"
+                    and last.name == out.name):
+                last.text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def execute_notebook(path: Path, timeout: int) -> int:
     """Run ``path`` top to bottom in a fresh kernel (cwd: the notebook's folder) and save it in place.
 
     The kernel gets one BLAS/OpenMP thread (unless ``OMP_NUM_THREADS`` etc. are set), per-cell
-    timing metadata is dropped and widget ids are made stable, so that the stored file changes
-    only when an output does. Returns the number of code cells. Raises nbclient's
+    timing metadata is dropped, stream chunks are joined and widget ids are made stable, so that the
+    stored file changes only when an output does. Returns the number of code cells. Raises nbclient's
     ``CellExecutionError`` when a cell fails (the file is then left as it was).
     """
     import tempfile
@@ -194,6 +220,7 @@ def execute_notebook(path: Path, timeout: int) -> int:
             raise DeadKernelError(f"{exc}\nkernel stderr:\n{kernel_stderr.read()}") from None
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    merge_streams(nb)
     stable_widget_ids(nb, path.stem)
     nbformat.write(nb, path)
     return sum(cell.cell_type == "code" for cell in nb.cells)
