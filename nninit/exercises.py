@@ -129,6 +129,13 @@ def _array(result, what: str, shape) -> tuple[np.ndarray | None, Feedback | None
     return a, None
 
 
+def _returned_array(fn, what: str, shape, *args, **kwargs) -> tuple[np.ndarray | None, Feedback | None]:
+    """Call the student's ``fn(*args, **kwargs)`` and read its result as a float array of ``shape``
+    (:func:`_call`, then :func:`_array`): (array, None), or (None, Feedback saying what went wrong)."""
+    result, bad = _call(fn, *args, **kwargs)
+    return (None, bad) if bad is not None else _array(result, what, shape)
+
+
 def _same_draws(fn, args, name: str) -> Feedback | None:
     """Same seed, same array: the function must draw from the ``rng`` it is given."""
     first, bad = _call(fn, *args, rng=np.random.default_rng(7))
@@ -158,10 +165,7 @@ def _uniform_test(fn, name: str, bound, shapes, hint_for, *, signature="(shape, 
     call = call or fn
     for shape in shapes:
         b = bound(shape)
-        result, bad = _call(call, shape, rng=np.random.default_rng(0))
-        if bad is not None:
-            return bad
-        w, bad = _array(result, what, shape)
+        w, bad = _returned_array(call, what, shape, shape, rng=np.random.default_rng(0))
         if bad is not None:
             return bad
         n = w.size
@@ -213,10 +217,8 @@ def check_forward_stds(fn) -> Feedback:
     if (missing := _code(fn, "forward_stds", "(std_w, n, depth, rng)")) is not None:
         return missing
     for std_w, n, depth in ((0.1, 256, 5), (0.05, 400, 4)):
-        result, bad = _call(fn, std_w, n, depth, rng=np.random.default_rng(0))
-        if bad is not None:
-            return bad
-        s, bad = _array(result, f"one std per layer ({depth} numbers)", (depth,))
+        s, bad = _returned_array(fn, f"one std per layer ({depth} numbers)", (depth,),
+                                 std_w, n, depth, rng=np.random.default_rng(0))
         if bad is not None:
             return bad
         if np.any(s <= 0):
@@ -461,10 +463,7 @@ def check_saturated_share(fn) -> Feedback:
         net = MLP([2, 64, 64, 64, 3], "tanh", init=_normal(std), rng=0, dtype=np.float64)
         acts = net.probe(X).act[:-1]
         right = np.array([np.mean(np.abs(a) > activations.TANH_SATURATION) for a in acts])
-        result, bad = _call(fn, net, X)
-        if bad is not None:
-            return bad
-        share, bad = _array(result, "one share per hidden layer (3 numbers)", right.shape)
+        share, bad = _returned_array(fn, "one share per hidden layer (3 numbers)", right.shape, net, X)
         if bad is not None:
             return bad
         if np.allclose(share, right, rtol=0, atol=1e-9):
@@ -535,10 +534,8 @@ def check_variance_recursion(fn) -> Feedback:
 
     for sigma_w2, q1, depth in ((2.0, 1.0, 10), (1.5, 0.5, 10)):
         right = recursion(lambda q: variance_map("tanh", sigma_w2, 0.0, q), q1, depth)
-        result, bad = _call(fn, sigma_w2, q1, depth, rng=np.random.default_rng(0))
-        if bad is not None:
-            return bad
-        q, bad = _array(result, f"[q_1, ..., q_{depth}] ({depth} numbers)", (depth,))
+        q, bad = _returned_array(fn, f"[q_1, ..., q_{depth}] ({depth} numbers)", (depth,),
+                                 sigma_w2, q1, depth, rng=np.random.default_rng(0))
         if bad is not None:
             return bad
         if np.all(np.abs(q / right - 1) <= 0.02):
@@ -594,10 +591,7 @@ def check_my_orthogonal(fn) -> Feedback:
     """
     if (missing := _code(fn, "my_orthogonal", "(n, rng)")) is not None:
         return missing
-    result, bad = _call(fn, 64, rng=np.random.default_rng(0))
-    if bad is not None:
-        return bad
-    W, bad = _array(result, "an (n, n) matrix", (64, 64))
+    W, bad = _returned_array(fn, "an (n, n) matrix", (64, 64), 64, rng=np.random.default_rng(0))
     if bad is not None:
         return bad
     if not np.allclose(W.T @ W, np.eye(64), atol=1e-8):
@@ -608,10 +602,7 @@ def check_my_orthogonal(fn) -> Feedback:
     rng = np.random.default_rng(1)
     diag = []
     for _ in range(500):
-        result, bad = _call(fn, 8, rng=rng)
-        if bad is not None:
-            return bad
-        Q, bad = _array(result, "an (n, n) matrix", (8, 8))
+        Q, bad = _returned_array(fn, "an (n, n) matrix", (8, 8), 8, rng=rng)
         if bad is not None:
             return bad
         diag.append(np.diag(Q))
@@ -689,10 +680,7 @@ def check_output_bias(fn) -> Feedback:
     for n_classes, counts in ((3, (70, 20, 10)), (10, (400, 200, 100, 90, 80, 60, 40, 20, 8, 2))):
         y = np.repeat(np.arange(n_classes), counts)
         np.random.default_rng(n_classes).shuffle(y)
-        result, bad = _call(fn, y, n_classes)
-        if bad is not None:
-            return bad
-        b, bad = _array(result, "a bias vector (n_classes,)", (n_classes,))
+        b, bad = _returned_array(fn, "a bias vector (n_classes,)", (n_classes,), y, n_classes)
         if bad is not None:
             return bad
         prior = np.asarray(counts, dtype=np.float64) / sum(counts)

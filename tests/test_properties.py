@@ -15,19 +15,12 @@ The mean must lie within 6 standard errors (std/√N) of its expected value.
 """
 
 import math
-import os
 
 import numpy as np
 import pytest
 
-try:
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
-except ImportError:
-    message = "property tests need Hypothesis (`pip install -r requirements-test.txt`)"
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip(message, allow_module_level=True)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from errors import names, raises
 from stats import variance_z

@@ -4,19 +4,12 @@ documented error naming the argument, with no warning (tests/errors.py). Profile
 """
 
 import math
-import os
 
 import numpy as np
 import pytest
 
-try:
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
-except ImportError:
-    message = "property tests need Hypothesis (`pip install -r requirements-test.txt`)"
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip(message, allow_module_level=True)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from errors import raises
 
