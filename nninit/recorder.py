@@ -4,6 +4,15 @@ The :class:`Recorder` takes them from the step's own forward and backward pass (
 writes them into arrays allocated up front, one row per recorded step; what each statistic means is
 written once, in :class:`nninit.training.History`.
 
+Histograms from a sample of the batch. A record's histograms (``History.act_hist``,
+``History.grad_act_hist``) count the first ``HIST_ROWS`` = 16 rows (examples) of the recorded batch,
+all rows of a smaller one. ``fit`` draws its batches in a shuffled order, so those rows are a random
+sample; 16 rows give 16·n_l values for a layer of n_l units (1024 at width 64) for 48 bins, enough
+for the figure that draws them (``plots.histogram_heatmap``). Binning every value costs about 2 ns a
+value: at width 64 and depth 30, 0.56 ms, half a plain step (1.16 ms). Every other statistic (means,
+stds, dead and saturated shares, gradient norms, update ratios) uses every value of the batch.
+:func:`abs_histogram` bins the whole array it is given.
+
 Speed. The recorder touches each value a few times and calls numpy a few times per record, not a
 dozen times per layer: every layer's activations and gradients are copied side by side into one
 buffer (N, 2·Σ n_l), and the means, stds, saturated shares and histograms of all layers come from a
@@ -37,6 +46,8 @@ from . import activations
 
 HIST_LOW, HIST_HIGH, HIST_PER_DECADE = -8, 4, 4
 N_BINS = (HIST_HIGH - HIST_LOW) * HIST_PER_DECADE
+# A recorded step's histograms count the first HIST_ROWS rows (examples) of its batch, all if fewer
+HIST_ROWS = 16
 
 
 def _hist_edges() -> np.ndarray:
@@ -195,18 +206,22 @@ class _SideBySide:
             self.shapes, self.starts = shapes, np.cumsum([0] + widths)
             self.counts = shapes[0][0] * np.diff(self.starts).astype(np.float64)      # values per array
             self.buffer = np.empty((shapes[0][0], self.starts[-1]), dtype=arrays[0].dtype)
+            self.hist_rows = min(shapes[0][0], HIST_ROWS)                # rows the histograms count
+            self._hist_counts = self.hist_rows * np.diff(self.starts).astype(np.float64)
             # where each column's histogram starts in one flat count array, (array i) · N_BINS: a
             # uint16 while that fits (fast to add and to count), else an intp
             index_type = np.uint16 if len(arrays) * N_BINS <= 1 << 16 else np.intp
             self._first_bin = np.repeat(np.arange(len(arrays)) * N_BINS, widths).astype(index_type)
-            self._index = np.empty(self.buffer.shape, dtype=index_type)
+            self._index = np.empty((self.hist_rows, self.starts[-1]), dtype=index_type)
         for a, lo, hi in zip(arrays, self.starts[:-1], self.starts[1:]):
             self.buffer[:, lo:hi] = a
         return self.buffer
 
     def histograms(self) -> np.ndarray:
-        """(n_arrays, N_BINS): the fraction of each array's |values| in each bin."""
-        values32 = self.buffer if self.buffer.dtype == np.float32 else self.buffer.astype(np.float32)
+        """(n_arrays, N_BINS): the fraction of each array's |values| in each bin, counting its first
+        ``hist_rows`` rows (HIST_ROWS, or all rows of a smaller batch)."""
+        rows = self.buffer[: self.hist_rows]                        # C order: a contiguous block
+        values32 = rows if rows.dtype == np.float32 else rows.astype(np.float32)
         keys = _keys(values32)
         if self._index.dtype == np.uint16:
             np.take(_BIN_OF_KEY, keys, out=self._index, mode="clip")
@@ -214,4 +229,4 @@ class _SideBySide:
             self._index[...] = np.take(_BIN_OF_KEY, keys, mode="clip")
         self._index += self._first_bin
         counts = np.bincount(self._index.ravel(), minlength=len(self.shapes) * N_BINS)
-        return counts.reshape(len(self.shapes), N_BINS) / self.counts[:, None]
+        return counts.reshape(len(self.shapes), N_BINS) / self._hist_counts[:, None]

@@ -69,7 +69,11 @@ class History:
 
     and ``act_hist``, ``grad_act_hist`` (n_records, n_layers, n_bins): the fraction of |a_l| and of
     |dL/da_l| in each bin of ``hist_edges`` (n_bins + 1,), rows summing to 1
-    (:func:`nninit.recorder.abs_histogram`: 4 bins per decade from 1e-8 to 1e4).
+    (:func:`nninit.recorder.abs_histogram`: 4 bins per decade from 1e-8 to 1e4). The histograms count
+    the first ``recorder.HIST_ROWS`` = 16 examples of the recorded batch (all of a smaller batch):
+    batches come in a shuffled order, so these are a random sample, 16·n_l values for a layer of n_l
+    units (1024 at width 64) for 48 bins; binning the whole batch would cost more than the rest of
+    the record. Every other statistic above uses every example of the batch.
 
     Also ``config`` (the arguments of the run), ``n_steps``, ``n_records``, ``nbytes``.
     """

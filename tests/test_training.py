@@ -212,7 +212,8 @@ def test_memory_grows_with_recorded_steps_only():
 
 def test_recorded_statistics_match_the_probe_at_step_0():
     # With one full batch the step-0 record sees the same examples as the probe (in another order),
-    # so every statistic agrees up to float64 rounding.
+    # so every statistic agrees up to float64 rounding; all but the histograms, which count the
+    # batch's first HIST_ROWS rows in the order fit drew (tests/test_recorder.py).
     X, y = blobs(n=64)
     net = MLP([4, 16, 16, 3], rng=0, dtype=np.float64)
     p = net.probe(X, y)
@@ -229,7 +230,6 @@ def test_recorded_statistics_match_the_probe_at_step_0():
     dead = [np.mean(np.all(s <= 0, axis=0)) for s in p.pre[:-1]]
     np.testing.assert_allclose(h.dead[0, :2], dead)
     assert np.isnan(h.dead[0, 2]) and np.all(np.isnan(h.saturated[0]))  # ReLU has no saturated tail
-    np.testing.assert_allclose(h.act_hist[0, 1], abs_histogram(p.act[1]))
 
 
 def test_dead_and_saturated_units_are_counted():
