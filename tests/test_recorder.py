@@ -8,6 +8,7 @@ import nninit
 from nninit.activations import TANH_SATURATION
 from nninit.mlp import MLP
 from nninit.recorder import HIST_ROWS, Recorder, abs_histogram
+from nninit.residual import ResidualMLP
 from nninit.training import TrainingStep
 
 
@@ -55,3 +56,37 @@ def test_histograms_count_the_first_hist_rows_and_the_rest_every_row(activation,
         saturated = [np.mean(np.abs(a) > TANH_SATURATION) for a in act[:-1]]
         np.testing.assert_array_equal(h["saturated"][0, :2], saturated)
         assert np.all(np.isnan(h["dead"][0]))
+
+
+def residual_net():
+    # Fixup's zero last layer of each branch: W = 0 that moves on the first step (ratio inf)
+    return ResidualMLP(4, 8, 3, n_blocks=2, zero_last=True, norm="layer", rng=0, dtype=np.float64)
+
+
+def mlp_with_constant_layers():
+    # Layer 2: W = 0 and no gradient (its output's W is 0 too): NaN. Layer 3: W = 0 whose input is
+    # relu(0.1) everywhere, so it moves: inf. Layer 1: no gradient reaches it past W_2 = 0: ratio 0.
+    return MLP([4, 8, 8, 3], init=["he_normal", "zeros", "zeros"], bias_init=0.1, rng=0, dtype=np.float64)
+
+
+@pytest.mark.parametrize("make_net", [lambda: MLP([4, 16, 8, 3], rng=0, dtype=np.float64),
+                                      mlp_with_constant_layers, residual_net],
+                         ids=["mlp", "mlp with constant W", "residual"])
+def test_weight_statistics_equal_a_per_layer_numpy_computation(make_net):
+    X, y = batch(32)
+    net = make_net()
+    W0 = [layer.W.copy() for layer in net.layers]
+    _, grads = net.gradients(X, y)        # the step's pass, done once more (the update reuses its arrays)
+    h, _ = recorded_step(net, X, y, lr=0.1)
+    for l, layer in enumerate(net.layers):
+        w_std, d_std = W0[l].std(), (layer.W - W0[l]).std()
+        ratio = d_std / w_std if w_std > 0 else (np.inf if d_std > 0 else np.nan)
+        # float64: the recorder's Σx²/n − mean² and W_1 − W_0 (= ΔW up to |W|·2⁻⁵³) differ from
+        # numpy's two-pass std of the same numbers by far less than 1e-9 of it
+        assert h["update_ratio"][0, l] == pytest.approx(ratio, rel=1e-9, nan_ok=True), l
+        assert h["grad_W_norm"][0, l] == pytest.approx(np.linalg.norm(grads.grad_W[l]), rel=1e-12), l
+    if make_net is mlp_with_constant_layers:
+        assert h["update_ratio"][0, 0] == 0 and np.isnan(h["update_ratio"][0, 1])
+        assert h["update_ratio"][0, 2] == np.inf
+    if make_net is residual_net:
+        assert np.isinf(h["update_ratio"][0, [2, 4]]).all()            # the branches' last layers
