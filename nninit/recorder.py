@@ -17,11 +17,15 @@ Speed. The recorder touches each value a few times and calls numpy a few times p
 dozen times per layer: every layer's activations and gradients are copied side by side into one
 buffer (N, 2·Σ n_l), and the means, stds, saturated shares and histograms of all layers come from a
 handful of passes over it; for ReLU the dead units come from the column sums the means already take.
-At the course's sizes (width 64–128, depth 8–30, batch 64) a recorded step costs 1.65–2.2 times a
-plain one (``benchmarks/bench_mlp.py --recording --cpu-time``, a busy machine; +65% at 128×30, +110%
-to +117% at width 64); the aim is 1.5. What is left is mostly the histograms (a table lookup and an
-``np.bincount``, about 1 ns a value each: some 40% of a plain step at width 64) and two or three small
-numpy calls per layer for the weight statistics.
+The weight statistics take two BLAS dot products per array where it lies (Σx as x·1, Σx² as x·x):
+copying every layer's W, dL/dW and ΔW into one buffer to reduce them in a few calls was measured
+slower inside a training step, the copy costing more than the calls it saves (+0.5 ms at 128×30).
+At the course's sizes (width 64–128, depth 8–30, batch 64, every step recorded) a recorded step
+costs 1.4–1.6 times a plain one (``benchmarks/bench_mlp.py --recording --cpu-time``, one BLAS
+thread, a busy machine: +38% to +44% at width 128, +52% to +54% at 64×30, +62% at 64×8). The aim,
+at most +50%, is met at width 128, not at width 64, where numpy's per-call cost weighs most: there
+the weight statistics (five dot products a layer) take about a third of the record, the histograms
+a quarter, the side-by-side copy and its column sums a fifth.
 
 Histograms of |values| have 4 log-spaced bins per decade from 1e-8 to 1e4 (48 bins), so that both a
 collapse towards 0 and an explosion show. A value's bin is read from a table indexed by the top 16
