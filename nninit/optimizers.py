@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
+from .mlp import consecutive_arrays
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -32,7 +33,7 @@ class SGD:
 
     def __init__(self, params: list[dict], lr: float, momentum: float = 0.0, nesterov: bool = False):
         self.lr, self.momentum, self.nesterov = lr, momentum, nesterov
-        self.velocity = [_zeros_like(p) for p in params] if momentum else None
+        self.velocity = _zeros_like(params) if momentum else None
         self.params = params
 
     def step(self, grads: list[dict]) -> list[dict]:
@@ -62,8 +63,7 @@ class Adam:
 
     def __init__(self, params: list[dict], lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
         self.lr, (self.beta1, self.beta2), self.eps, self.t = lr, betas, eps, 0
-        self.m = [_zeros_like(p) for p in params]
-        self.v = [_zeros_like(p) for p in params]
+        self.m, self.v = _zeros_like(params), _zeros_like(params)
         self.params = params
 
     def step(self, grads: list[dict]) -> list[dict]:
@@ -115,8 +115,18 @@ def make(optimizer: str, params: list[dict], lr, *, momentum=0.0, nesterov=False
     return Adam(params, lr, betas, eps)
 
 
-def _zeros_like(layer_params: dict) -> dict:
-    return {name: np.zeros_like(p) for name, p in layer_params.items()}
+def _zeros_like(params: list[dict]) -> list[dict]:
+    """Zeros shaped like every parameter, per layer by name; the arrays of one name are consecutive
+    views of one buffer (``mlp.consecutive_arrays``), so that the recorder reads the updates that
+    momentum gives as it reads the weights."""
+    zeros = [{} for _ in params]
+    for name in dict.fromkeys(name for layer in params for name in layer):
+        layers = [l for l, layer in enumerate(params) if name in layer]
+        arrays = consecutive_arrays([params[l][name].shape for l in layers], params[layers[0]][name].dtype)
+        for l, a in zip(layers, arrays):
+            a[...] = 0
+            zeros[l][name] = a
+    return zeros
 
 
 def _check_betas(betas):

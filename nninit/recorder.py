@@ -42,6 +42,8 @@ from the last edge on in the last bin.
 from __future__ import annotations
 
 import functools
+import math
+import operator
 import sys
 
 import numpy as np
@@ -116,10 +118,10 @@ def _sum_of_squares(x: np.ndarray) -> float:
     return float(np.dot(flat, flat))
 
 
-def _sums(x: np.ndarray) -> tuple[float, float]:
-    """Σx and Σx² over all entries of ``x`` (two BLAS dots, with ones and with itself, in x's dtype)."""
+def _sum(x: np.ndarray) -> float:
+    """Σx over all entries of ``x`` (one BLAS dot with ones, in x's dtype)."""
     flat = x.reshape(-1)
-    return float(np.dot(flat, _ones(flat.size, flat.dtype))), float(np.dot(flat, flat))
+    return float(np.dot(flat, _ones(flat.size, flat.dtype)))
 
 
 def _std(sums, squares, counts) -> np.ndarray:
@@ -144,13 +146,18 @@ class Recorder:
         self.stats = {name: np.full((n_records, L), np.nan) for name in STATS}
         self.hist = {kind: np.zeros((n_records, L, N_BINS)) for kind in ("act", "grad_act")}
         self.n = 0
-        self._with_w = [l for l, p in enumerate(self.params) if "W" in p]   # the others stay NaN
-        self._w_sizes = np.array([self.params[l]["W"].size for l in self._with_w], dtype=np.float64)
+        # the layers with a W (the others' weight statistics stay NaN): a list to loop over, an
+        # index array to index with (numpy would turn the list into one at every use)
+        self._w_layers = [l for l, p in enumerate(self.params) if "W" in p]
+        self._w_index = np.array(self._w_layers, dtype=np.intp)
+        self._weights = [self.params[l]["W"] for l in self._w_layers]         # updated in place
+        self._w_sizes = np.array([W.size for W in self._weights], dtype=np.float64)
         self._w_std = None                          # std(W_l) of those layers at the last record
+        self._grad_w, self._w, self._dw = _PerArray(), _PerArray(), _PerArray()   # Σx, Σx² of each
         # hidden layers whose act is not φ(pre) get no saturated or dead share (optional
         # net.phi_layers, docs/engine.md: a residual net's stream sites, for one)
         phi = set(getattr(net, "phi_layers", range(L - 1)))
-        self._no_phi = [l for l in range(L - 1) if l not in phi]
+        self._no_phi = np.array([l for l in range(L - 1) if l not in phi], dtype=np.intp)
         self._values = _SideBySide()                # a_1..a_L, then dL/da_1..dL/da_L
         self._pre = _SideBySide()                   # s_1..s_{L-1}, for dead units
         # ReLU: a = max(s, 0) >= 0, so a unit is dead (s <= 0 on the whole batch) exactly when its
@@ -183,28 +190,26 @@ class Recorder:
             s["saturated"][r, hidden] = per_layer / counts[hidden]
         if self.activation.rectifier and L > 1:
             if self._dead_from_act_sums:
-                dead, unit_starts = column_sums[: starts[L - 1]] == 0, starts[:L]
+                dead, units = column_sums[: starts[L - 1]] == 0, self._values
             else:
-                dead = self.activation.dead_units(self._pre.copy_in(trace.pre[:-1]))
-                unit_starts = self._pre.starts
-            per_layer = np.add.reduceat(dead, unit_starts[:-1], dtype=np.float64)
-            s["dead"][r, hidden] = per_layer / np.diff(unit_starts)
-        if self._no_phi:
+                dead, units = self.activation.dead_units(self._pre.copy_in(trace.pre[:-1])), self._pre
+            per_layer = np.add.reduceat(dead, units.starts[: L - 1], dtype=np.float64)
+            s["dead"][r, hidden] = per_layer / units.widths[hidden]
+        if self._no_phi.size:
             s["saturated"][r, self._no_phi] = s["dead"][r, self._no_phi] = np.nan
-        w = self._with_w
-        if w:
-            s["grad_W_norm"][r, w] = np.sqrt([_sum_of_squares(grads.params(l)["W"]) for l in w])
-            self._w_std = _std(*zip(*[_sums(self.params[l]["W"]) for l in w]), self._w_sizes)
+        if self._w_layers:
+            _, squares = self._grad_w([grads.params(l)["W"] for l in self._w_layers], with_sums=False)
+            s["grad_W_norm"][r, self._w_index] = np.sqrt(squares)
+            self._w_std = _std(*self._w(self._weights), self._w_sizes)
 
     def record_update(self, deltas: list[dict]) -> None:
         """std(ΔW)/std(W) for the update that followed the last record (inf if W was constant and
         moved, NaN if it was constant and did not)."""
-        w = self._with_w
-        if w:
-            d_std = _std(*zip(*[_sums(deltas[l]["W"]) for l in w]), self._w_sizes)
+        if self._w_layers:
+            d_std = _std(*self._dw([deltas[l]["W"] for l in self._w_layers]), self._w_sizes)
             constant = np.where(d_std > 0, np.inf, np.nan)          # what a W with std 0 gets
-            self.stats["update_ratio"][self.n, w] = np.divide(d_std, self._w_std, out=constant,
-                                                              where=self._w_std > 0)
+            ratio = np.divide(d_std, self._w_std, out=constant, where=self._w_std > 0)
+            self.stats["update_ratio"][self.n, self._w_index] = ratio
         self.n += 1
 
     def results(self) -> dict:
@@ -216,20 +221,22 @@ class Recorder:
 
 class _SideBySide:
     """A buffer (N, Σ n_i) holding arrays (N, n_i) side by side, so that one numpy call sees them
-    all; remade when the shapes or the dtype change (the last, smaller batch of an epoch)."""
+    all; remade when the number of rows or the dtype changes (the last, smaller batch of an epoch)."""
 
     def __init__(self):
         self.shapes = self.buffer = None
 
     def copy_in(self, arrays: list) -> np.ndarray:
-        shapes = [a.shape for a in arrays]
-        if shapes != self.shapes or self.buffer.dtype != arrays[0].dtype:
+        # the arrays' widths are a network's, fixed; their number of rows (the batch) may change
+        if self.buffer is None or len(arrays[0]) != len(self.buffer) or self.buffer.dtype != arrays[0].dtype:
+            shapes = [a.shape for a in arrays]
             widths = [shape[1] for shape in shapes]
             self.shapes, self.starts = shapes, np.cumsum([0] + widths)
-            self.counts = shapes[0][0] * np.diff(self.starts).astype(np.float64)      # values per array
+            self.widths = np.diff(self.starts).astype(np.float64)                      # units per array
+            self.counts = shapes[0][0] * self.widths                                    # values per array
             self.buffer = np.empty((shapes[0][0], self.starts[-1]), dtype=arrays[0].dtype)
             self.hist_rows = min(shapes[0][0], HIST_ROWS)                # rows the histograms count
-            self._hist_counts = self.hist_rows * np.diff(self.starts).astype(np.float64)
+            self._hist_counts = self.hist_rows * self.widths[:, None]
             # where each column's histogram starts in one flat count array, (array i) · N_BINS: a
             # uint16 while that fits (fast to add and to count), else an intp
             index_type = np.uint16 if len(arrays) * N_BINS <= 1 << 16 else np.intp
@@ -250,4 +257,52 @@ class _SideBySide:
             self._index[...] = np.take(_BIN_OF_KEY, keys, mode="clip")
         self._index += self._first_bin
         counts = np.bincount(self._index.ravel(), minlength=len(self.shapes) * N_BINS)
-        return counts.reshape(len(self.shapes), N_BINS) / self._hist_counts[:, None]
+        return counts.reshape(len(self.shapes), N_BINS) / self._hist_counts
+
+
+class _PerArray:
+    """Σx and Σx² of each array of a list that comes back at every record (the layers' W, dL/dW or
+    ΔW: the same array objects, updated in place).
+
+    If the arrays are consecutive C-contiguous views of one buffer, as an MLP's are
+    (``mlp.consecutive_arrays``), they are read as rows of c = gcd(their sizes) values of that
+    buffer, each array a run of whole rows: per row Σx (a product with ones) and Σx² (``np.vecdot``)
+    in the arrays' dtype, then per array the float64 sum of its rows, four numpy calls in all.
+    Other arrays take two BLAS dots each, where they lie (copying them into one buffer was measured
+    slower inside a training step). Which way is decided when the list's arrays change.
+    """
+
+    def __init__(self):
+        self.arrays, self.rows = [], None
+
+    def __call__(self, arrays: list, with_sums: bool = True) -> tuple:
+        """(Σx of each array, or None without ``with_sums``; Σx² of each array)."""
+        if len(arrays) != len(self.arrays) or not all(map(operator.is_, arrays, self.arrays)):
+            self.arrays, self.rows = arrays, _rows_of_one_buffer(arrays)
+        if self.rows is None:
+            sums = [_sum(a) for a in arrays] if with_sums else None
+            return sums, [_sum_of_squares(a) for a in arrays]
+        rows, row_starts, ones = self.rows
+        sums = np.add.reduceat(rows @ ones, row_starts, dtype=np.float64) if with_sums else None
+        return sums, np.add.reduceat(np.vecdot(rows, rows), row_starts, dtype=np.float64)
+
+
+def _rows_of_one_buffer(arrays: list) -> tuple | None:
+    """(rows, row_starts, ones): the arrays' common buffer as rows of c = gcd(sizes) values, the row
+    where each array starts, and c ones; None unless the arrays are consecutive C-contiguous views
+    of one buffer, in order."""
+    base = arrays[0].base
+    if not isinstance(base, np.ndarray) or not base.flags.c_contiguous:
+        return None
+    first = address = arrays[0].ctypes.data
+    for a in arrays:
+        if a.base is not base or a.dtype != base.dtype or not a.flags.c_contiguous:
+            return None
+        if a.ctypes.data != address:
+            return None
+        address += a.nbytes
+    sizes = [a.size for a in arrays]
+    c = functools.reduce(math.gcd, sizes)
+    start = (first - base.ctypes.data) // base.itemsize
+    rows = base.reshape(-1)[start:start + sum(sizes)].reshape(-1, c)
+    return rows, np.cumsum([0] + sizes[:-1]) // c, _ones(c, base.dtype)

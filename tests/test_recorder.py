@@ -6,8 +6,8 @@ import pytest
 
 import nninit
 from nninit.activations import TANH_SATURATION
-from nninit.mlp import MLP
-from nninit.recorder import HIST_ROWS, Recorder, abs_histogram
+from nninit.mlp import MLP, consecutive_arrays
+from nninit.recorder import HIST_ROWS, Recorder, _PerArray, abs_histogram
 from nninit.residual import ResidualMLP
 from nninit.training import TrainingStep
 
@@ -90,3 +90,42 @@ def test_weight_statistics_equal_a_per_layer_numpy_computation(make_net):
         assert h["update_ratio"][0, 2] == np.inf
     if make_net is residual_net:
         assert np.isinf(h["update_ratio"][0, [2, 4]]).all()            # the branches' last layers
+
+
+def test_one_buffer_is_read_in_rows_and_gives_what_separate_arrays_give():
+    rng = np.random.default_rng(0)
+    shapes = [(4, 16), (16, 8), (8, 3)]                 # sizes 64, 128, 24: rows of gcd = 8 values
+    one = consecutive_arrays(shapes, np.float64)
+    for a in one:
+        a[...] = rng.standard_normal(a.shape) + 0.5
+    separate = [a.copy() for a in one]
+    fast, slow = _PerArray(), _PerArray()
+    for part, arrays in ((fast, one), (slow, separate)):
+        sums, squares = part(arrays)
+        # float64 sums of at most 128 terms: rounding ~1e-14 of Σ|x|
+        np.testing.assert_allclose(sums, [a.sum() for a in arrays], rtol=1e-12)
+        np.testing.assert_allclose(squares, [np.sum(a * a) for a in arrays], rtol=1e-12)
+    assert fast.rows is not None and slow.rows is None  # one buffer read as rows; the copies one by one
+    assert fast(one, with_sums=False)[0] is None
+    reordered = _PerArray()
+    reordered(one[::-1])
+    assert reordered.rows is None                       # views of one buffer, but not in order
+
+
+@pytest.mark.parametrize("options", [dict(), dict(momentum=0.9), dict(optimizer="adam")])
+def test_an_mlp_keeps_w_grads_and_updates_in_one_buffer_each(options):
+    """What the recorder's fast path needs of an MLP: W, the dL/dW of its backward pass and the
+    optimizer's update ΔW each consecutive views of one buffer (a deep copy's W are not: they are
+    read one by one, to the same numbers)."""
+    X, y = batch(32)
+    net = MLP([4, 16, 8, 3], rng=0, dtype=np.float64)
+    copy = net.copy()
+    ratios = []
+    for n in (net, copy):
+        step, recorder = TrainingStep(n, lr=0.01, **options), Recorder(n, n_records=3)
+        for _ in range(3):
+            step(X, y, recorder)
+        read_as_rows = [part.rows is not None for part in (recorder._grad_w, recorder._w, recorder._dw)]
+        assert read_as_rows == [True, n is net, True], n
+        ratios.append(recorder.results()["update_ratio"])
+    np.testing.assert_allclose(ratios[0], ratios[1], rtol=1e-12)
