@@ -284,7 +284,8 @@ class MLP:
     dtype : float32 (default) or float64; every array of the network keeps it.
 
     Attributes: ``sizes``, ``activation`` (an Activation), ``layers`` (list of :class:`Dense`),
-    ``dtype``, ``init`` and ``bias_init`` (as given).
+    ``dtype``, ``init`` and ``bias_init`` (as given). The layers' ``W`` are consecutive views of one
+    buffer (:func:`consecutive_arrays`), as are the dL/dW that :meth:`backward` allocates.
     """
 
     def __init__(self, sizes, activation="relu", init="he_normal", bias_init="zeros", rng=None,

@@ -17,15 +17,17 @@ Speed. The recorder touches each value a few times and calls numpy a few times p
 dozen times per layer: every layer's activations and gradients are copied side by side into one
 buffer (N, 2·Σ n_l), and the means, stds, saturated shares and histograms of all layers come from a
 handful of passes over it; for ReLU the dead units come from the column sums the means already take.
-The weight statistics take two BLAS dot products per array where it lies (Σx as x·1, Σx² as x·x):
-copying every layer's W, dL/dW and ΔW into one buffer to reduce them in a few calls was measured
-slower inside a training step, the copy costing more than the calls it saves (+0.5 ms at 128×30).
-At the course's sizes (width 64–128, depth 8–30, batch 64, every step recorded) a recorded step
-costs 1.4–1.6 times a plain one (``benchmarks/bench_mlp.py --recording --cpu-time``, one BLAS
-thread, a busy machine: +38% to +44% at width 128, +52% to +54% at 64×30, +62% at 64×8). The aim,
-at most +50%, is met at width 128, not at width 64, where numpy's per-call cost weighs most: there
-the weight statistics (five dot products a layer) take about a third of the record, the histograms
-a quarter, the side-by-side copy and its column sums a fifth.
+The weight statistics (Σx and Σx² of every W, dL/dW and ΔW) need no copy: an MLP keeps each of
+these sets as consecutive views of one buffer (``mlp.consecutive_arrays``, also used by the
+optimizers for momentum), which :class:`_PerArray` reduces in four numpy calls; other arrays (a
+ResidualMLP's, a deep copy's) take two BLAS dots each, where they lie. Copying them into one buffer
+at each record was measured slower inside a training step: the copy costs more than the calls it
+saves (+0.5 ms at 128×30). At the course's sizes (width 64–128, depth 8–30, batch 64, every step
+recorded) a recorded step costs 1.3–1.5 times a plain one (``benchmarks/bench_mlp.py --recording
+--cpu-time``, one BLAS thread, a busy machine, three runs: +46% to +47% at 64×8, +39% to +41% at
+64×30, +32% to +33% at 128×8, +35% to +43% at 128×30), within the aim of at most +50%. At 64×8 the
+record splits in about three equal parts: the histograms (a table lookup and an ``np.bincount``),
+the side-by-side copy with its column sums and squares, and the weight statistics.
 
 Histograms of |values| have 4 log-spaced bins per decade from 1e-8 to 1e4 (48 bins), so that both a
 collapse towards 0 and an explosion show. A value's bin is read from a table indexed by the top 16
@@ -169,7 +171,7 @@ class Recorder:
 
         Means and stds come from per-column Σx and Σx² over the batch (in the values' dtype, N
         terms each), summed over a layer's columns in float64; std(W) and ‖dL/dW‖ from Σw, Σw² and
-        Σg² of each W and dL/dW, BLAS dots in place (the module docstring says why not one buffer).
+        Σg² of each W and dL/dW (:class:`_PerArray`).
         """
         r, s, L = self.n, self.stats, len(self.params)
         self.steps[r] = step

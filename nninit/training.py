@@ -323,9 +323,9 @@ def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nes
     (forward only) and on (X_val, y_val) if given.
 
     Every ``record_every`` steps (and at step 0) the per-layer statistics of :class:`History` are
-    taken from that step's own forward and backward pass; a recorded step costs about 1.4–1.6 times
+    taken from that step's own forward and backward pass; a recorded step costs about 1.3–1.5 times
     a plain one at the course's sizes (width 64–128, depth 8–30, batch 64; measured by
-    ``benchmarks/bench_mlp.py --recording``), so the default ``record_every=10`` adds 4–6%. Memory: all
+    ``benchmarks/bench_mlp.py --recording``), so the default ``record_every=10`` adds 3–5%. Memory: all
     arrays are allocated up front and do not depend on N; a recorded step costs 8 + 832·n_layers
     bytes (8 float64 statistics and two 48-bin float64 histograms per layer, plus the step index),
     every step 16 bytes (loss, accuracy), every epoch 40 bytes. A run whose history would exceed
