@@ -18,13 +18,13 @@ Baselines:
 
 ``--recording``: the recorded step against the plain one at the course's sizes (width 64 and 128,
 depth 8 and 30, batch 64, every step recorded); the target is at most +50%. On a busy 2-core
-machine (``--cpu-time``, 300 steps each, three runs) it printed, with one BLAS thread
-(OPENBLAS_NUM_THREADS=1): +46% to +47% at 64×8, +39% to +41% at 64×30, +32% to +33% at 128×8,
-+35% to +43% at 128×30 (the recorder before its histograms counted 16 rows of the batch and before
-it read an MLP's weight arrays as one buffer, in two runs: +100%, +95% to +97%, +69% to +71%, +76%
-to +79%). With numpy's default two BLAS threads on a busy machine the CPU time of the width-128
-steps is inflated by threads waiting for a core (a plain 128×30 step read 7–12 ms instead of
-3.3 ms), so the width-128 ratios of such a run mean little; the first line prints
+machine (``--cpu-time``, 300 steps each, five runs) it printed, with one BLAS thread
+(OPENBLAS_NUM_THREADS=1): +46% to +47% at 64×8, +39% to +41% at 64×30, +32% to +34% at 128×8,
++35% to +43% at 128×30. The recorder before its histograms counted 16 rows of the batch and before
+it read an MLP's weight arrays as one buffer printed, in four runs: +96% to +102%, +95% to +113%,
++69% to +79%, +60% to +79%. With numpy's default two BLAS threads on a busy machine the CPU time of
+the width-128 steps is inflated by threads waiting for a core (a plain 128×30 step read 7–12 ms
+instead of 3.3 ms), so the width-128 ratios of such a run mean little; the first line prints
 OPENBLAS_NUM_THREADS ("unset": one thread per CPU).
 
 Each figure is the median over ``repeats`` timed steps, the contenders taking turns in blocks (each

@@ -24,8 +24,8 @@ ResidualMLP's, a deep copy's) take two BLAS dots each, where they lie. Copying t
 at each record was measured slower inside a training step: the copy costs more than the calls it
 saves (+0.5 ms at 128×30). At the course's sizes (width 64–128, depth 8–30, batch 64, every step
 recorded) a recorded step costs 1.3–1.5 times a plain one (``benchmarks/bench_mlp.py --recording
---cpu-time``, one BLAS thread, a busy machine, three runs: +46% to +47% at 64×8, +39% to +41% at
-64×30, +32% to +33% at 128×8, +35% to +43% at 128×30), within the aim of at most +50%. At 64×8 the
+--cpu-time``, one BLAS thread, a busy machine, five runs: +46% to +47% at 64×8, +39% to +41% at
+64×30, +32% to +34% at 128×8, +35% to +43% at 128×30), within the aim of at most +50%. At 64×8 the
 record splits in about three equal parts: the histograms (a table lookup and an ``np.bincount``),
 the side-by-side copy with its column sums and squares, and the weight statistics.
 
