@@ -31,6 +31,7 @@ import numpy as np
 from . import _checks, optimizers
 from .mlp import LOSSES, class_labels, loss_function, targets
 from .recorder import BYTES_PER_RECORD_PER_LAYER, HIST_EDGES, Recorder
+from .progress import Progress
 
 # What fit needs of a network (docs/engine.md); checked up front so that a wrong object fails clearly.
 NET_INTERFACE = ("sizes", "dtype", "activation", "layers", "layer_names", "check_input", "trace", "backward",
@@ -332,6 +333,9 @@ def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nes
     ``_checks.MAX_BYTES`` (1 GiB) is refused before anything is allocated, with the record_every (or
     epochs) that would fit.
 
+    In the browser edition a run that lasts over a second shows a progress bar while it runs, and
+    removes it at the end (:mod:`nninit.progress`); elsewhere nothing is shown.
+
     Divergence: if a loss, pre-activation or gradient is not finite (NaN, or an overflow to inf),
     training stops cleanly before that step's update; ``history.diverged_at`` and ``history.reason``
     say where and why, and the arrays hold the steps completed before it. No warning is printed.
@@ -352,7 +356,8 @@ def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nes
     log = _Log(n_steps, epochs)
     recorder = Recorder(net, n_records=-(-n_steps // record_every))
     # Non-finite values are looked for explicitly, so numpy's warnings are switched off here.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
+            Progress(n_steps, "training") as progress:
         try:
             for _ in range(epochs):
                 order = gen.permutation(len(train))
@@ -361,6 +366,7 @@ def fit(net, X, y, *, epochs, batch_size, lr, optimizer="sgd", momentum=0.0, nes
                     record = recorder if log.steps % record_every == 0 else None
                     value = step(train.X[idx], train.t[idx], record)
                     log.step(value, step.output, None if train.labels is None else train.labels[idx])
+                    progress.update(log.steps)
                 train_loss, train_accuracy = _evaluate(net, train, step.loss_fn)
                 no_val = (math.nan, math.nan)
                 val_loss, val_accuracy = no_val if val is None else _evaluate(net, val, step.loss_fn)

@@ -52,7 +52,7 @@ def test_band_is_the_narrowest_interval_holding_every_value(values, expected):
 
 
 def test_band_formats_edges_with_fmt():
-    edges = trials.UPDATE_RATIO_EDGES
+    edges = [1e-7, 1e-5, 1e-4, 1e-3, 1e-2]
     assert trials.band(1.2e-9, edges, fmt=".0e") == "< 1e-07"
     assert trials.band(3.7e-4, edges, fmt=".0e") == "1e-04 to 1e-03"
     assert trials.band([2e-6, 3e-4], edges, fmt=".0e") == "1e-07 to 1e-03"
@@ -103,7 +103,7 @@ def test_01_symmetry_cells_print_the_same_under_other_seeds(seed):
 
 
 # ---------------------------------------------------------------------------------------------
-# Notebook 04: 30 ReLU layers of 256 on the digits (cells 13 and 15 in nbval's numbering)
+# Notebook 04: 30 ReLU layers of 128 on the digits (cells 13 and 15 in nbval's numbering)
 
 @functools.cache
 def deep_relu(init: str, seed: int):
