@@ -18,8 +18,8 @@ Baselines:
 
 ``--recording``: the recorded step against the plain one at the course's sizes (width 64 and 128,
 depth 8 and 30, batch 64, every step recorded); the target is at most +50%. On a busy 2-core
-machine (``--cpu-time``, 300 steps each, five runs) it printed, with one BLAS thread
-(OPENBLAS_NUM_THREADS=1): +46% to +47% at 64×8, +39% to +41% at 64×30, +32% to +34% at 128×8,
+machine (``--cpu-time``, 300 steps each, seven runs) it printed, with one BLAS thread
+(OPENBLAS_NUM_THREADS=1): +46% to +48% at 64×8, +36% to +41% at 64×30, +31% to +34% at 128×8,
 +35% to +43% at 128×30. The recorder before its histograms counted 16 rows of the batch and before
 it read an MLP's weight arrays as one buffer printed, in four runs: +96% to +102%, +95% to +113%,
 +69% to +79%, +60% to +79%. With numpy's default two BLAS threads on a busy machine the CPU time of

@@ -24,8 +24,8 @@ ResidualMLP's, a deep copy's) take two BLAS dots each, where they lie. Copying t
 at each record was measured slower inside a training step: the copy costs more than the calls it
 saves (+0.5 ms at 128×30). At the course's sizes (width 64–128, depth 8–30, batch 64, every step
 recorded) a recorded step costs 1.3–1.5 times a plain one (``benchmarks/bench_mlp.py --recording
---cpu-time``, one BLAS thread, a busy machine, five runs: +46% to +47% at 64×8, +39% to +41% at
-64×30, +32% to +34% at 128×8, +35% to +43% at 128×30), within the aim of at most +50%. At 64×8 the
+--cpu-time``, one BLAS thread, a busy machine, seven runs: +46% to +48% at 64×8, +36% to +41% at
+64×30, +31% to +34% at 128×8, +35% to +43% at 128×30), within the aim of at most +50%. At 64×8 the
 record splits in about three equal parts: the histograms (a table lookup and an ``np.bincount``),
 the side-by-side copy with its column sums and squares, and the weight statistics.
 
@@ -296,15 +296,20 @@ def _rows_of_one_buffer(arrays: list) -> tuple | None:
     base = arrays[0].base
     if not isinstance(base, np.ndarray) or not base.flags.c_contiguous:
         return None
-    first = address = arrays[0].ctypes.data
+    first = address = _address(arrays[0])
     for a in arrays:
         if a.base is not base or a.dtype != base.dtype or not a.flags.c_contiguous:
             return None
-        if a.ctypes.data != address:
+        if _address(a) != address:
             return None
         address += a.nbytes
     sizes = [a.size for a in arrays]
     c = functools.reduce(math.gcd, sizes)
-    start = (first - base.ctypes.data) // base.itemsize
+    start = (first - _address(base)) // base.itemsize
     rows = base.reshape(-1)[start:start + sum(sizes)].reshape(-1, c)
     return rows, np.cumsum([0] + sizes[:-1]) // c, _ones(c, base.dtype)
+
+
+def _address(a: np.ndarray) -> int:
+    """Where ``a``'s first element lies in memory (numpy's array interface: no ctypes needed)."""
+    return a.__array_interface__["data"][0]
